@@ -1,0 +1,51 @@
+// missive/core/error.hpp - error codes and the Error value every layer returns.
+//
+// Errors are values. An Error names a code (what went wrong, stable across
+// versions, good for `switch`) and a static detail string (why, for people).
+// Error is trivially copyable and never allocates, so hot paths can return it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace missive {
+
+// Stable error codes shared by all layers. Append only; never renumber.
+enum class Errc : std::uint8_t {
+  ok = 0,
+  // Flow control (channels, endpoints).
+  would_block,     // a non-blocking call found no room / nothing to take
+  timed_out,       // the deadline passed first
+  closed,          // the other side closed; nothing more will come
+  // Validation of untrusted bytes (wire).
+  truncated,            // input ended before the structure it announced
+  bad_magic,            // not a missive frame
+  unsupported_version,  // a format version this build cannot read
+  too_large,            // a length beyond the configured limit
+  bad_checksum,         // CRC32C mismatch
+  malformed_record,     // record bytes that do not parse
+  too_many_fields,      // field-count limit reached
+  too_deep,             // nesting-depth limit reached
+  wrong_type,           // a field present with another wire type than asked
+  // Generic.
+  invalid_argument,  // the caller passed something unusable
+};
+
+// Short, stable, snake_case name of a code ("timed_out").
+[[nodiscard]] std::string_view name(Errc code) noexcept;
+
+// An error: a code plus a static explanation. `detail` must point to storage
+// that outlives the Error (string literals in practice).
+struct Error {
+  Errc code = Errc::ok;
+  const char* detail = "";
+
+  // "timed_out: deadline passed before a receiver arrived"
+  [[nodiscard]] std::string message() const;
+
+  friend bool operator==(const Error& a, const Error& b) noexcept { return a.code == b.code; }
+  friend bool operator==(const Error& a, Errc b) noexcept { return a.code == b; }
+};
+
+}  // namespace missive

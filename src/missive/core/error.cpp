@@ -1,0 +1,34 @@
+#include "missive/core/error.hpp"
+
+namespace missive {
+
+std::string_view name(Errc code) noexcept {
+  switch (code) {
+    case Errc::ok: return "ok";
+    case Errc::would_block: return "would_block";
+    case Errc::timed_out: return "timed_out";
+    case Errc::closed: return "closed";
+    case Errc::truncated: return "truncated";
+    case Errc::bad_magic: return "bad_magic";
+    case Errc::unsupported_version: return "unsupported_version";
+    case Errc::too_large: return "too_large";
+    case Errc::bad_checksum: return "bad_checksum";
+    case Errc::malformed_record: return "malformed_record";
+    case Errc::too_many_fields: return "too_many_fields";
+    case Errc::too_deep: return "too_deep";
+    case Errc::wrong_type: return "wrong_type";
+    case Errc::invalid_argument: return "invalid_argument";
+  }
+  return "unknown_error";
+}
+
+std::string Error::message() const {
+  std::string text(name(code));
+  if (detail != nullptr && *detail != '\0') {
+    text += ": ";
+    text += detail;
+  }
+  return text;
+}
+
+}  // namespace missive
