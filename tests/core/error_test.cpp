@@ -20,6 +20,14 @@ TEST(Error, NamesAreStableSnakeCase) {
   EXPECT_EQ(name(Errc::too_deep), "too_deep");
   EXPECT_EQ(name(Errc::wrong_type), "wrong_type");
   EXPECT_EQ(name(Errc::invalid_argument), "invalid_argument");
+  EXPECT_EQ(name(Errc::malformed_frame), "malformed_frame");
+  EXPECT_EQ(name(Errc::trailing_bytes), "trailing_bytes");
+  EXPECT_EQ(name(Errc::peer_died), "peer_died");
+  EXPECT_EQ(name(Errc::refused), "refused");
+  EXPECT_EQ(name(Errc::permission_denied), "permission_denied");
+  EXPECT_EQ(name(Errc::address_in_use), "address_in_use");
+  EXPECT_EQ(name(Errc::system_error), "system_error");
+  EXPECT_EQ(name(Errc::corrupted), "corrupted");
   EXPECT_EQ(name(static_cast<Errc>(250)), "unknown_error");
 }
 

@@ -30,8 +30,10 @@ class Deadline {
   // Time left, zero once expired.
   [[nodiscard]] Clock::duration remaining() const noexcept {
     if (is_never()) return Clock::duration::max();
-    const auto left = when_ - Clock::now();
-    return left > Clock::duration::zero() ? left : Clock::duration::zero();
+    // Compare before subtracting: when_ may be time_point::min(), and
+    // min() - now would overflow.
+    const auto now = Clock::now();
+    return when_ > now ? when_ - now : Clock::duration::zero();
   }
 
  private:

@@ -30,6 +30,16 @@ enum class Errc : std::uint8_t {
   wrong_type,           // a field present with another wire type than asked
   // Generic.
   invalid_argument,  // the caller passed something unusable
+  // Validation of untrusted bytes (wire), added with wire format v1.
+  malformed_frame,  // a frame header that contradicts itself (header length < 32)
+  trailing_bytes,   // bytes after a complete frame where exactly one was expected
+  // Processes and shared memory (platform, shm).
+  peer_died,          // the peer process exited; what it published before is still delivered
+  refused,            // nobody listens at the address, or the peer turned us away
+  permission_denied,  // the kernel or the peer's policy forbids it (EACCES, EPERM, uid check)
+  address_in_use,     // another listener already holds the address
+  system_error,       // a system call failed in a way the caller cannot fix (detail names it)
+  corrupted,          // shared memory that contradicts itself: a hostile or broken peer
 };
 
 // Short, stable, snake_case name of a code ("timed_out").

@@ -18,6 +18,14 @@ std::string_view name(Errc code) noexcept {
     case Errc::too_deep: return "too_deep";
     case Errc::wrong_type: return "wrong_type";
     case Errc::invalid_argument: return "invalid_argument";
+    case Errc::malformed_frame: return "malformed_frame";
+    case Errc::trailing_bytes: return "trailing_bytes";
+    case Errc::peer_died: return "peer_died";
+    case Errc::refused: return "refused";
+    case Errc::permission_denied: return "permission_denied";
+    case Errc::address_in_use: return "address_in_use";
+    case Errc::system_error: return "system_error";
+    case Errc::corrupted: return "corrupted";
   }
   return "unknown_error";
 }
