@@ -1,0 +1,134 @@
+// missive/shm/ring_sender.hpp - RingSender: the writing end of a one-way shared-memory ring.
+//
+// Contract
+// - A RingSender is created in the sending process; it owns both memfd
+//   segments of the ring (layout: shm/detail/ring_layout.hpp). Hand data_fd()
+//   and control_fd() to exactly one receiving process (send_fds over a Unix
+//   socket), which attaches a RingReceiver to them.
+// - One thread at a time uses a RingSender (it may move between threads with
+//   the usual hand-off synchronization). All methods are "sender thread only".
+// - Messages are copied into the ring (one copy) and arrive in FIFO order, whole
+//   or not at all. A message is sent only when the call returns ok; on any
+//   error the caller still has it and nothing of it is visible to the receiver.
+// - Messages may be sent before the receiver attaches; they wait in the ring.
+// - The sender trusts nothing the receiver writes: a consumer index that
+//   contradicts the sender's own makes every later call fail with `corrupted`.
+// - Lifetime: close() (or the destructor) tells the receiver that nothing more
+//   will come; it drains what was sent, then sees `closed`. The segments live
+//   until both processes have dropped their mappings and descriptors.
+//
+// Cost: try_send on a ring with room is a memcpy, a header store, one seq_cst
+// store of the index (XCHG on x86-64) and two loads of a line the receiver
+// rarely writes (its closed and parked flags); no system call unless the
+// receiver announced that it sleeps (then one futex wake).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <utility>
+
+#include "missive/core/cache_line.hpp"
+#include "missive/core/deadline.hpp"
+#include "missive/core/result.hpp"
+#include "missive/platform/fd.hpp"
+#include "missive/platform/mapping.hpp"
+#include "missive/shm/detail/peer_watch.hpp"
+#include "missive/shm/detail/ring_layout.hpp"
+#include "missive/shm/wait.hpp"
+
+namespace missive::shm {
+
+namespace detail {
+struct RingTestAccess;  // tests only: reaches into the segments to play a hostile peer
+}
+
+struct RingConfig {
+  // Ring bytes, rounded up to a power of two in [4 KiB, 1 GiB].
+  std::size_t capacity_bytes = 64 * 1024;
+  // Largest message; 0 means the largest the ring allows (capacity / 2 - 8),
+  // which guarantees that a message always fits once the ring drains.
+  std::size_t max_message_bytes = 0;
+};
+
+class RingSender {
+ public:
+  // Creates the two segments and maps them (setup path). invalid_argument for
+  // an impossible config; system errors from memfd/mmap.
+  [[nodiscard]] static Result<RingSender> create(const RingConfig& config = {}, const WaitPolicy& policy = {});
+  [[nodiscard]] static Result<RingSender> create(std::size_t capacity_bytes) {
+    return create(RingConfig{capacity_bytes, 0});
+  }
+
+  RingSender(RingSender&& other) noexcept;
+  RingSender& operator=(RingSender&& other) noexcept;
+  RingSender(const RingSender&) = delete;
+  RingSender& operator=(const RingSender&) = delete;
+  ~RingSender() { close(); }
+
+  // The descriptors to hand to the receiver (both, once). The data segment is
+  // sealed so that no process can map it writable again: the receiver's view is
+  // read-only by construction.
+  [[nodiscard]] const platform::Fd& data_fd() const noexcept { return data_fd_; }
+  [[nodiscard]] const platform::Fd& control_fd() const noexcept { return control_fd_; }
+  // Closes this side's copies of the descriptors once they were handed over
+  // (the mappings stay; the descriptors are only needed to pass them on).
+  void drop_fds() noexcept;
+
+  [[nodiscard]] std::size_t capacity() const noexcept { return static_cast<std::size_t>(capacity_); }
+  [[nodiscard]] std::size_t max_message_size() const noexcept { return static_cast<std::size_t>(max_message_); }
+
+  // Copies `message` into the ring. would_block when the ring has no room,
+  // too_large beyond max_message_size(), closed when the receiver closed (or
+  // this side did), corrupted after the receiver broke the protocol.
+  [[nodiscard]] Status try_send(std::span<const std::byte> message) noexcept;
+  // As try_send, waiting for room per the wait policy until the deadline:
+  // timed_out then, peer_died when a watched receiver process exits.
+  [[nodiscard]] Status send(std::span<const std::byte> message, Deadline deadline = Deadline::never()) noexcept;
+
+  // Nothing more will be sent; the receiver drains the ring, then sees closed.
+  // Idempotent; the destructor calls it.
+  void close() noexcept;
+
+  // Watches the receiving process (a pidfd, e.g. from platform::peer_pidfd):
+  // blocked sends fail with peer_died when it exits.
+  void watch_peer(platform::Fd pidfd) noexcept { peer_.watch(std::move(pidfd)); }
+  // ok while the watched receiver lives (one poll(2)); peer_died after. try_send
+  // never makes this system call, so a try_send loop should check now and then.
+  [[nodiscard]] Status check_peer() noexcept { return peer_.check(); }
+
+  void set_wait_policy(const WaitPolicy& policy) noexcept { policy_ = policy; }
+  [[nodiscard]] const WaitStats& stats() const noexcept { return stats_; }
+
+ private:
+  friend struct detail::RingTestAccess;
+  RingSender() noexcept = default;
+
+  detail::DataSegment& data() const noexcept;
+  const detail::ControlSegment& control() const noexcept;
+  // Ring bytes a message of `size` needs now (its record, plus padding when it
+  // does not fit before the end of the ring).
+  [[nodiscard]] std::uint64_t bytes_needed(std::size_t size) const noexcept;
+  // Re-reads the consumer index; corrupted when it contradicts ours.
+  [[nodiscard]] Status refresh_head() noexcept;
+
+  platform::Mapping data_map_;     // read-write
+  platform::Mapping control_map_;  // read-only
+  platform::Fd data_fd_;
+  platform::Fd control_fd_;
+  detail::PeerWatch peer_;
+  WaitPolicy policy_;
+  WaitStats stats_;
+  std::uint64_t capacity_ = 0;
+  std::uint64_t max_message_ = 0;
+  Error failure_{};  // sticky: set once the receiver broke the protocol
+  bool closed_ = true;
+
+  // Hot state, private to the sender thread, on a line of its own: our index
+  // (the authoritative copy; DataSegment::tail is its published image) and our
+  // cached copy of the receiver's index.
+  alignas(cache_line_size) std::uint64_t tail_ = 0;
+  std::uint64_t cached_head_ = 0;
+};
+
+}  // namespace missive::shm
