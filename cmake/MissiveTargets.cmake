@@ -26,4 +26,6 @@ function(missive_layer name)
   target_link_libraries(${target} PUBLIC ${ARG_DEPS} PRIVATE $<BUILD_INTERFACE:missive_build_flags>)
   install(TARGETS ${target} EXPORT missiveTargets
     ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  # Layers in definition order (lowest first), for the pkg-config link line.
+  set_property(GLOBAL APPEND PROPERTY MISSIVE_LAYERS ${name})
 endfunction()
