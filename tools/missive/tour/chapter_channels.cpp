@@ -45,10 +45,11 @@ double one_way_ns(int runs, std::uint64_t n, MakeQueue make) {
 
 int tour_channels(const TourOptions& options) {
   const int runs = options.quick ? 3 : 5;
-  const std::uint64_t n = options.quick ? 2'000'000 : 10'000'000;
-  const std::uint64_t pings = options.quick ? 20'000 : 100'000;
-  const std::uint64_t handoffs = options.quick ? 20'000 : 100'000;
-  const std::size_t pipeline_items = options.quick ? 150 : 400;
+  // --quick is the CI smoke run (also under sanitizers): small counts.
+  const std::uint64_t n = options.quick ? 400'000 : 10'000'000;
+  const std::uint64_t pings = options.quick ? 4'000 : 100'000;
+  const std::uint64_t handoffs = options.quick ? 4'000 : 100'000;
+  const std::size_t pipeline_items = options.quick ? 60 : 400;
   using benchkit::ChannelQueue;
   using benchkit::SpscChannelQueue;
   using benchkit::SpscRingQueue;
