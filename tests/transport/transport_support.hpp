@@ -1,0 +1,77 @@
+// transport_support.hpp - tests: unique addresses and connected pairs per scheme.
+#pragma once
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "missive/transport/connection.hpp"
+#include "missive/transport/listener.hpp"
+
+namespace missive::transport::testing {
+
+enum class Kind { inproc, shm, unix_abstract, unix_path };
+
+inline const char* kind_name(Kind k) {
+  switch (k) {
+    case Kind::inproc: return "inproc";
+    case Kind::shm: return "shm";
+    case Kind::unix_abstract: return "unix_abstract";
+    case Kind::unix_path: return "unix_path";
+  }
+  return "?";
+}
+
+// A fresh address per call (abstract names are shared by the whole host).
+inline std::string unique_address(Kind k) {
+  static std::atomic<int> counter{0};
+  const std::string tag =
+      "mt-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1, std::memory_order_relaxed));
+  switch (k) {
+    case Kind::inproc: return "inproc://" + tag;
+    case Kind::shm: return "shm://" + tag;
+    case Kind::unix_abstract: return "unix:@" + tag;
+    case Kind::unix_path: {
+      const std::string path = "/tmp/" + tag + ".sock";
+      ::unlink(path.c_str());
+      return "unix://" + path;
+    }
+  }
+  return {};
+}
+
+inline std::vector<std::byte> pattern(std::size_t size, std::uint32_t seed) {
+  std::vector<std::byte> out(size);
+  for (std::size_t i = 0; i < size; ++i) out[i] = static_cast<std::byte>((seed * 131u + i * 7u) & 0xFFu);
+  return out;
+}
+
+struct Pair {
+  Listener listener;
+  Connection client;
+  Connection server;
+  std::string address;
+};
+
+// Listens, connects and accepts (accept runs on a thread: the shm handshake
+// needs both sides). Aborts on failure: callers assert on what they test.
+inline Pair connected_pair(Kind k, const ListenOptions& lo = {}, const ConnectOptions& co = {}) {
+  const std::string address = unique_address(k);
+  auto listener = Listener::listen(address, lo);
+  if (!listener) std::abort();
+  std::optional<Result<Connection>> accepted;
+  std::thread acceptor([&] { accepted.emplace(listener->accept(Deadline::after(std::chrono::seconds(10)))); });
+  auto client = connect(address, Deadline::after(std::chrono::seconds(10)), co);
+  acceptor.join();
+  if (!client || !accepted || !*accepted) std::abort();
+  return Pair{std::move(*listener), std::move(*client), std::move(**accepted), address};
+}
+
+}  // namespace missive::transport::testing
