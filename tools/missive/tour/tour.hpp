@@ -26,5 +26,6 @@ struct Chapter {
 
 // Chapters.
 int tour_channels(const TourOptions& options);
+int tour_fairness(const TourOptions& options);
 
 }  // namespace missive::cli
