@@ -32,12 +32,14 @@
 #include "missive/platform/mapping.hpp"
 #include "missive/shm/detail/peer_watch.hpp"
 #include "missive/shm/detail/ring_layout.hpp"
+#include "missive/shm/loan.hpp"
 #include "missive/shm/wait.hpp"
 
 namespace missive::shm {
 
 namespace detail {
 struct RingTestAccess;
+struct LoanTestAccess;
 }
 
 class RingReceiver {
@@ -88,16 +90,60 @@ class RingReceiver {
   void set_wait_policy(const WaitPolicy& policy) noexcept { policy_ = policy; }
   [[nodiscard]] const WaitStats& stats() const noexcept { return stats_; }
 
+  // --- Loans (shm/loan.hpp). Receiver thread only. -------------------------
+  // As attach, plus the ring's loan pool (RingSender::pool_fd()): mapped
+  // READ-ONLY; its header is validated like the data segment's (bad_magic,
+  // unsupported_version, corrupted geometry, invalid_argument for a pool of
+  // another ring or a control segment without room for its returns[]).
+  // Without a pool, a loan record from the sender is `corrupted`.
+  [[nodiscard]] static Result<RingReceiver> attach(platform::Fd data, platform::Fd control, platform::Fd pool,
+                                                   const WaitPolicy& policy = {});
+  // try_recv / recv / try_recv_into / recv_into accept loaned messages too:
+  // they COPY the buffer out and return it to the pool at once (safe default).
+  //
+  // The next message as a View, in place. TRUSTED PEERS ONLY: a loaned
+  // message's bytes stay writable by the sender while you read them (see
+  // View). Inline messages are copied into the View. Errors as try_recv.
+  // Views must not outlive this receiver or survive a move of it.
+  [[nodiscard]] Result<View> try_recv_view();
+  [[nodiscard]] Result<View> recv_view(Deadline deadline = Deadline::never());
+  // Loaned buffers held by live Views.
+  [[nodiscard]] std::size_t views_outstanding() const noexcept { return views_out_; }
+
  private:
   friend struct detail::RingTestAccess;
+  friend struct detail::LoanTestAccess;
+  friend class View;
   RingReceiver() noexcept = default;
+
+  // A validated loan: the buffer bytes (read-only, shared) and what to return.
+  struct LoanedBytes {
+    const std::byte* data;
+    std::size_t length;
+    std::uint32_t index;
+    std::uint32_t generation;
+  };
+  // Validates a loan record's descriptor against the pool geometry copied at attach.
+  [[nodiscard]] Result<LoanedBytes> resolve_loan(const std::byte* payload, std::uint32_t length) noexcept;
+  // Hands buffer `index` back to the sender (release store of `generation` into returns[]).
+  void return_loan(std::uint32_t index, std::uint32_t generation) noexcept;
+  // The bytes of `record` (inline or loaned) for a copy-out; `loan` set for a loaned one.
+  struct Payload {
+    const std::byte* data;
+    std::size_t length;
+    bool loaned;
+    std::uint32_t index;
+    std::uint32_t generation;
+  };
 
   // The next message, validated, still in the ring (padding skipped).
   struct Record {
     const std::byte* payload;
     std::uint32_t length;
     std::uint64_t next_head;  // the consumer index once this record is consumed
+    std::uint32_t kind;       // record_kind::message or detail::loan_record_kind
   };
+  [[nodiscard]] Result<Payload> payload_of(const Record& record) noexcept;
   [[nodiscard]] Result<Record> next_record() noexcept;
   void consume(const Record& record) noexcept;
   [[nodiscard]] Error fail(Error error) noexcept;  // records a sticky failure
@@ -117,6 +163,12 @@ class RingReceiver {
   std::uint32_t ring_offset_ = 0;
   Error failure_{};  // sticky: set once the sender broke the protocol
   bool closed_ = true;
+
+  // Loan pool: read-only mapping and the validated copy of its geometry.
+  platform::Mapping pool_map_;
+  std::uint64_t buffer_size_ = 0;
+  std::uint32_t buffer_count_ = 0;  // 0: no pool
+  std::size_t views_out_ = 0;
 
   // Hot state, private to the receiver thread, on a line of its own: our
   // index (the authoritative copy; ControlSegment::head is its published

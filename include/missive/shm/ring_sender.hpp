@@ -4,7 +4,9 @@
 // - A RingSender is created in the sending process; it owns both memfd
 //   segments of the ring (layout: shm/detail/ring_layout.hpp). Hand data_fd()
 //   and control_fd() to exactly one receiving process (send_fds over a Unix
-//   socket), which attaches a RingReceiver to them.
+//   socket), which attaches a RingReceiver to them. A ring with a loan pool
+//   (RingConfig::loan_buffers) has a third segment: hand pool_fd() over too
+//   (layout: shm/detail/pool_layout.hpp; API: shm/loan.hpp).
 // - One thread at a time uses a RingSender (it may move between threads with
 //   the usual hand-off synchronization). All methods are "sender thread only".
 // - Messages are copied into the ring (one copy) and arrive in FIFO order, whole
@@ -27,6 +29,7 @@
 #include <cstdint>
 #include <span>
 #include <utility>
+#include <vector>
 
 #include "missive/core/cache_line.hpp"
 #include "missive/core/deadline.hpp"
@@ -35,12 +38,14 @@
 #include "missive/platform/mapping.hpp"
 #include "missive/shm/detail/peer_watch.hpp"
 #include "missive/shm/detail/ring_layout.hpp"
+#include "missive/shm/loan.hpp"
 #include "missive/shm/wait.hpp"
 
 namespace missive::shm {
 
 namespace detail {
 struct RingTestAccess;  // tests only: reaches into the segments to play a hostile peer
+struct LoanTestAccess;  // tests only: publishes raw loan records
 }
 
 struct RingConfig {
@@ -49,6 +54,11 @@ struct RingConfig {
   // Largest message; 0 means the largest the ring allows (capacity / 2 - 8),
   // which guarantees that a message always fits once the ring drains.
   std::size_t max_message_bytes = 0;
+  // Loan pool (shm/loan.hpp): number of shared buffers, 0 for none (then
+  // loan() fails with invalid_argument), at most 65536.
+  std::size_t loan_buffers = 0;
+  // Bytes per loan buffer, rounded up to a multiple of 64; at most 1 GiB.
+  std::size_t loan_buffer_bytes = 0;
 };
 
 class RingSender {
@@ -100,9 +110,44 @@ class RingSender {
   void set_wait_policy(const WaitPolicy& policy) noexcept { policy_ = policy; }
   [[nodiscard]] const WaitStats& stats() const noexcept { return stats_; }
 
+  // --- Loans (zero-copy; shm/loan.hpp). Sender thread only. ---------------
+  // The pool descriptor to hand to the receiver with the other two (invalid
+  // when the ring has no pool); sealed like the data segment.
+  [[nodiscard]] const platform::Fd& pool_fd() const noexcept { return pool_fd_; }
+  [[nodiscard]] std::size_t loan_buffer_size() const noexcept { return static_cast<std::size_t>(buffer_size_); }
+  [[nodiscard]] std::size_t loan_buffer_count() const noexcept { return buffer_state_.size(); }
+  // A writable pool buffer of `size` bytes. would_block when every buffer is
+  // loaned or not yet returned by the receiver, too_large beyond
+  // loan_buffer_size(), invalid_argument without a pool, closed / corrupted as
+  // try_send. Never blocks, no system call. The Loan must not outlive this
+  // sender or survive a move of it.
+  [[nodiscard]] Result<Loan> loan(std::size_t size) noexcept;
+  // Publishes a loan (a 24-byte ring record naming the buffer): the receiver
+  // reads the bytes in place or copies them. On ok the loan is consumed; on
+  // any error the caller keeps it. Errors as try_send / send;
+  // invalid_argument for a loan of another sender.
+  // (Not overloads of try_send/send: `send({})` must keep meaning an empty span.)
+  [[nodiscard]] Status try_send_loan(Loan&& loan) noexcept;
+  [[nodiscard]] Status send_loan(Loan&& loan, Deadline deadline = Deadline::never()) noexcept;
+
  private:
   friend struct detail::RingTestAccess;
+  friend struct detail::LoanTestAccess;
+  friend class Loan;
   RingSender() noexcept = default;
+
+  // Writes one record of `kind` (message or loan) into the ring and commits
+  // it; would_block without room. The shared body of try_send.
+  [[nodiscard]] Status try_publish(std::uint32_t kind, std::span<const std::byte> payload) noexcept;
+  // As try_publish, waiting for room per the wait policy. The shared body of send.
+  [[nodiscard]] Status publish(std::uint32_t kind, std::span<const std::byte> payload, Deadline deadline) noexcept;
+  // Creates and maps the pool segment; sizes the control segment for it.
+  [[nodiscard]] Status create_pool(const RingConfig& config, std::uint64_t session);
+  // Moves buffers the receiver returned from in flight to free.
+  void reclaim_returned() noexcept;
+  // A Loan dropped unsent.
+  void return_unsent(std::uint32_t index) noexcept;
+  [[nodiscard]] Status publish_loan(Loan& loan, Deadline deadline, bool wait) noexcept;
 
   detail::DataSegment& data() const noexcept;
   const detail::ControlSegment& control() const noexcept;
@@ -123,6 +168,17 @@ class RingSender {
   std::uint64_t max_message_ = 0;
   Error failure_{};  // sticky: set once the receiver broke the protocol
   bool closed_ = true;
+
+  // Loan pool, private to the sender thread (layout: shm/detail/pool_layout.hpp).
+  enum class BufferState : std::uint8_t { free, loaned, in_flight };
+  platform::Mapping pool_map_;  // read-write
+  platform::Fd pool_fd_;
+  std::uint64_t buffer_size_ = 0;
+  std::vector<BufferState> buffer_state_;     // per buffer
+  std::vector<std::uint32_t> generation_;     // per buffer: generation of its last send
+  std::vector<std::uint32_t> free_;           // indices of free buffers (a stack)
+  std::vector<std::uint32_t> in_flight_;      // indices sent and not yet seen returned
+  std::size_t loans_out_ = 0;                 // Loans alive (debug check at destruction and move)
 
   // Hot state, private to the sender thread, on a line of its own: our index
   // (the authoritative copy; DataSegment::tail is its published image) and our

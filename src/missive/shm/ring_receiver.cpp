@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "missive/platform/memfd.hpp"
+#include "missive/shm/detail/pool_layout.hpp"
 #include "park.hpp"
 
 namespace missive::shm {
@@ -122,6 +123,10 @@ RingReceiver::RingReceiver(RingReceiver&& other) noexcept
       ring_offset_(other.ring_offset_),
       failure_(other.failure_),
       closed_(std::exchange(other.closed_, true)),
+      pool_map_(std::move(other.pool_map_)),
+      buffer_size_(other.buffer_size_),
+      buffer_count_(other.buffer_count_),
+      views_out_(other.views_out_),
       head_(other.head_),
       cached_tail_(other.cached_tail_) {}
 
@@ -138,6 +143,10 @@ RingReceiver& RingReceiver::operator=(RingReceiver&& other) noexcept {
     ring_offset_ = other.ring_offset_;
     failure_ = other.failure_;
     closed_ = std::exchange(other.closed_, true);
+    pool_map_ = std::move(other.pool_map_);
+    buffer_size_ = other.buffer_size_;
+    buffer_count_ = other.buffer_count_;
+    views_out_ = other.views_out_;
     head_ = other.head_;
     cached_tail_ = other.cached_tail_;
   }
@@ -200,7 +209,15 @@ Result<RingReceiver::Record> RingReceiver::next_record() noexcept {
         if (length > max_message_ || size > available || size > to_end) {
           return fail({Errc::corrupted, "record length beyond the published bytes, the ring or max message"});
         }
-        return Record{at + detail::record_header_size, length, head_ + size};
+        return Record{at + detail::record_header_size, length, head_ + size, detail::record_kind::message};
+      }
+      case detail::loan_record_kind: {
+        // Only the record's framing here; resolve_loan checks the descriptor.
+        const std::uint64_t size = detail::record_size(length);
+        if (length != sizeof(detail::LoanDescriptor) || size > available || size > to_end) {
+          return fail({Errc::corrupted, "loan record of a wrong length or beyond the published bytes"});
+        }
+        return Record{at + detail::record_header_size, length, head_ + size, detail::loan_record_kind};
       }
       default:
         return fail({Errc::corrupted, "unknown record kind in the ring"});
@@ -217,16 +234,22 @@ void RingReceiver::consume(const Record& record) noexcept {
 Result<std::size_t> RingReceiver::try_recv_into(std::span<std::byte> buffer) noexcept {
   auto record = next_record();
   if (!record) return record.error();
-  if (record->length > buffer.size()) return Error{Errc::too_large, "buffer is smaller than the next message"};
-  if (record->length != 0) std::memcpy(buffer.data(), record->payload, record->length);
+  auto payload = payload_of(*record);
+  if (!payload) return payload.error();
+  if (payload->length > buffer.size()) return Error{Errc::too_large, "buffer is smaller than the next message"};
+  if (payload->length != 0) std::memcpy(buffer.data(), payload->data, payload->length);
+  if (payload->loaned) return_loan(payload->index, payload->generation);  // after the copy
   consume(*record);
-  return static_cast<std::size_t>(record->length);
+  return payload->length;
 }
 
 Status RingReceiver::try_recv(std::vector<std::byte>& out) {
   auto record = next_record();
   if (!record) return record.error();
-  out.assign(record->payload, record->payload + record->length);  // the one copy
+  auto payload = payload_of(*record);
+  if (!payload) return payload.error();
+  out.assign(payload->data, payload->data + payload->length);  // the one copy
+  if (payload->loaned) return_loan(payload->index, payload->generation);  // after the copy
   consume(*record);
   return ok();
 }
@@ -269,6 +292,140 @@ void RingReceiver::close() noexcept {
   closed_ = true;
   control().publish_closed();
   detail::wake_if_parked(data().sender_parked, control().sender_doorbell, stats_);
+}
+
+// --- Loans (layout: shm/detail/pool_layout.hpp) ------------------------------
+
+namespace {
+
+detail::PoolHeader copy_header(const detail::PoolHeader& shared) noexcept {
+  return detail::PoolHeader{read_once(shared.magic),       read_once(shared.version),
+                            read_once(shared.buffer_count), read_once(shared.buffer_size),
+                            read_once(shared.buffers_offset), read_once(shared.session)};
+}
+
+}  // namespace
+
+Result<RingReceiver> RingReceiver::attach(platform::Fd data_fd, platform::Fd control_fd, platform::Fd pool_fd,
+                                          const WaitPolicy& policy) {
+  if (!pool_fd) return Error{Errc::invalid_argument, "attach with a pool needs the pool descriptor"};
+  // The pool must be sealed against writable mappings too: then ours is the
+  // only kind anybody but the sender can have. (Ours is PROT_READ regardless.)
+  auto seals = platform::get_seals(pool_fd);
+  if (!seals) return Error{Errc::invalid_argument, "pool descriptor is not a sealable memfd"};
+  if ((*seals & platform::seal::future_write) == 0) {
+    return Error{Errc::invalid_argument, "pool segment is not sealed against writable mappings"};
+  }
+  auto pool_map = map_peer_segment(pool_fd, platform::Access::read_only, detail::pool_buffers_offset,
+                                   detail::pool_buffers_offset + detail::max_pool_bytes);
+  if (!pool_map) return pool_map.error();
+  // Validate a private copy of the header; only the copy is used from here on.
+  const detail::PoolHeader header =
+      copy_header(*reinterpret_cast<const detail::PoolHeader*>(pool_map->bytes().data()));
+  if (header.magic != detail::pool_magic) return Error{Errc::bad_magic, "pool segment is not a missive loan pool"};
+  if (header.version != detail::pool_layout_version) {
+    return Error{Errc::unsupported_version, "pool segment has an unknown layout version"};
+  }
+  if (header.buffers_offset != detail::pool_buffers_offset || header.buffer_count == 0 ||
+      header.buffer_count > detail::max_pool_buffers || header.buffer_size == 0 ||
+      header.buffer_size > detail::max_pool_buffer_size || header.buffer_size % detail::pool_buffer_alignment != 0) {
+    return Error{Errc::corrupted, "pool header names an impossible geometry"};
+  }
+  // Both factors are bounded above, so the product cannot wrap.
+  if (header.buffers_offset + header.buffer_size * header.buffer_count > pool_map->size()) {
+    return Error{Errc::truncated, "pool segment is smaller than the buffers its header announces"};
+  }
+  // Peek at the data header's session before attaching: attach() claims the ring.
+  {
+    auto data_peek = platform::Mapping::map(data_fd, sizeof(DataSegment), platform::Access::read_only);
+    if (!data_peek) return data_peek.error();
+    const auto session = read_once(reinterpret_cast<const DataSegment*>(data_peek->bytes().data())->header.session);
+    if (session != header.session) return Error{Errc::invalid_argument, "pool segment belongs to another ring"};
+  }
+  auto control_size = platform::file_size(control_fd);
+  if (!control_size) return control_size.error();
+  if (*control_size < detail::control_bytes_for(header.buffer_count)) {
+    return Error{Errc::invalid_argument, "control segment has no room for the pool's returns"};
+  }
+  auto receiver = attach(std::move(data_fd), std::move(control_fd), policy);
+  if (!receiver) return receiver.error();
+  // attach() maps the whole control segment (its size was checked above and is sealed).
+  if (receiver->control_map_.size() < detail::control_bytes_for(header.buffer_count)) {
+    return Error{Errc::invalid_argument, "control segment has no room for the pool's returns"};
+  }
+  receiver->pool_map_ = std::move(*pool_map);
+  receiver->buffer_size_ = header.buffer_size;
+  receiver->buffer_count_ = header.buffer_count;
+  return receiver;
+}
+
+Result<RingReceiver::LoanedBytes> RingReceiver::resolve_loan(const std::byte* payload, std::uint32_t length) noexcept {
+  if (buffer_count_ == 0) return fail({Errc::corrupted, "loan record on a ring attached without its pool"});
+  if (length != sizeof(detail::LoanDescriptor)) return fail({Errc::corrupted, "loan record of a wrong length"});
+  // Each field read exactly once: the values checked are the values used.
+  const auto* shared = reinterpret_cast<const detail::LoanDescriptor*>(payload);
+  const std::uint32_t index = read_once(shared->index);
+  const std::uint32_t generation = read_once(shared->generation);
+  const std::uint64_t bytes = read_once(shared->length);
+  if (index >= buffer_count_ || bytes > buffer_size_) {
+    return fail({Errc::corrupted, "loan names a buffer beyond the pool or a length beyond a buffer"});
+  }
+  const std::byte* data = pool_map_.bytes().data() + detail::pool_buffers_offset +
+                          static_cast<std::size_t>(buffer_size_) * index;
+  return LoanedBytes{data, static_cast<std::size_t>(bytes), index, generation};
+}
+
+Result<RingReceiver::Payload> RingReceiver::payload_of(const Record& record) noexcept {
+  if (record.kind != detail::loan_record_kind) return Payload{record.payload, record.length, false, 0, 0};
+  auto loaned = resolve_loan(record.payload, record.length);
+  if (!loaned) return loaned.error();
+  return Payload{loaned->data, loaned->length, true, loaned->index, loaned->generation};
+}
+
+void RingReceiver::return_loan(std::uint32_t index, std::uint32_t generation) noexcept {
+  auto* returns = reinterpret_cast<std::uint32_t*>(control_map_.writable_bytes().data() + detail::control_returns_offset);
+  // release: every read of the buffer before this store happens-before the
+  // sender's next writes to it (its acquire load sees `generation`).
+  std::atomic_ref<std::uint32_t>(returns[index]).store(generation, std::memory_order_release);
+}
+
+Result<View> RingReceiver::try_recv_view() {
+  auto record = next_record();
+  if (!record) return record.error();
+  if (record->kind != detail::loan_record_kind) {
+    // Inline: copied into the View (the ring slot is reused as soon as we consume it).
+    std::vector<std::byte> copy(record->payload, record->payload + record->length);
+    consume(*record);
+    return View(std::move(copy));
+  }
+  auto loaned = resolve_loan(record->payload, record->length);
+  if (!loaned) return loaned.error();
+  consume(*record);  // the ring record is done; the buffer stays ours until the View drops
+  ++views_out_;
+  return View(this, loaned->data, loaned->length, loaned->index, loaned->generation);
+}
+
+Result<View> RingReceiver::recv_view(Deadline deadline) {
+  for (;;) {
+    auto received = try_recv_view();
+    if (received.code() != Errc::would_block) return received;
+    if (Status waited = wait_for_records(deadline); !waited) {
+      if (waited.code() != Errc::peer_died) return waited.error();
+      auto last = try_recv_view();
+      return last.code() == Errc::would_block ? Result<View>(waited.error()) : std::move(last);
+    }
+  }
+}
+
+void View::reset() noexcept {
+  if (owner_ != nullptr) {
+    owner_->return_loan(index_, generation_);
+    --owner_->views_out_;
+  }
+  owner_ = nullptr;
+  data_ = nullptr;
+  size_ = 0;
+  copy_.clear();
 }
 
 }  // namespace missive::shm

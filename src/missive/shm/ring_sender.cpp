@@ -8,6 +8,7 @@
 
 #include "missive/platform/memfd.hpp"
 #include "missive/platform/random.hpp"
+#include "missive/shm/detail/pool_layout.hpp"
 #include "park.hpp"
 
 namespace missive::shm {
@@ -47,9 +48,18 @@ Result<RingSender> RingSender::create(const RingConfig& config, const WaitPolicy
     return s.error();
   }
 
+  // Loan pool (optional): a third segment, sealed like the data segment.
+  if (config.loan_buffers != 0) {
+    if (Status s = sender.create_pool(config, *session); !s) return s.error();
+  }
+
   // Control segment: initialized through a short-lived writable mapping; the
   // sender keeps only a read-only one (the receiver owns what is written here).
-  const std::size_t control_size = platform::page_size();
+  // With a pool it also holds returns[] (pool_layout.hpp), zero-filled: every
+  // buffer starts free (returns[i] == generation 0).
+  const std::size_t page = platform::page_size();
+  const std::size_t control_size =
+      std::max(page, (detail::control_bytes_for(config.loan_buffers) + page - 1) / page * page);
   auto control_fd = platform::create_memfd("missive-ring-control", control_size);
   if (!control_fd) return control_fd.error();
   {
@@ -82,6 +92,14 @@ RingSender::RingSender(RingSender&& other) noexcept
       max_message_(other.max_message_),
       failure_(other.failure_),
       closed_(std::exchange(other.closed_, true)),
+      pool_map_(std::move(other.pool_map_)),
+      pool_fd_(std::move(other.pool_fd_)),
+      buffer_size_(other.buffer_size_),
+      buffer_state_(std::move(other.buffer_state_)),
+      generation_(std::move(other.generation_)),
+      free_(std::move(other.free_)),
+      in_flight_(std::move(other.in_flight_)),
+      loans_out_(other.loans_out_),
       tail_(other.tail_),
       cached_head_(other.cached_head_) {}
 
@@ -99,6 +117,14 @@ RingSender& RingSender::operator=(RingSender&& other) noexcept {
     max_message_ = other.max_message_;
     failure_ = other.failure_;
     closed_ = std::exchange(other.closed_, true);
+    pool_map_ = std::move(other.pool_map_);
+    pool_fd_ = std::move(other.pool_fd_);
+    buffer_size_ = other.buffer_size_;
+    buffer_state_ = std::move(other.buffer_state_);
+    generation_ = std::move(other.generation_);
+    free_ = std::move(other.free_);
+    in_flight_ = std::move(other.in_flight_);
+    loans_out_ = other.loans_out_;
     tail_ = other.tail_;
     cached_head_ = other.cached_head_;
   }
@@ -116,6 +142,7 @@ const ControlSegment& RingSender::control() const noexcept {
 void RingSender::drop_fds() noexcept {
   data_fd_.reset();
   control_fd_.reset();
+  pool_fd_.reset();
 }
 
 std::uint64_t RingSender::bytes_needed(std::size_t size) const noexcept {
@@ -139,6 +166,12 @@ Status RingSender::try_send(std::span<const std::byte> message) noexcept {
   if (closed_) return Error{Errc::closed, "the sender was closed"};
   if (failure_.code != Errc::ok) return failure_;
   if (message.size() > max_message_) return Error{Errc::too_large, "message larger than the ring's max_message_size()"};
+  return try_publish(detail::record_kind::message, message);
+}
+
+Status RingSender::try_publish(std::uint32_t kind, std::span<const std::byte> message) noexcept {
+  if (closed_) return Error{Errc::closed, "the sender was closed"};
+  if (failure_.code != Errc::ok) return failure_;
   // Nobody will read: fail instead of filling the ring for no one.
   if (control().peek_closed()) return Error{Errc::closed, "the receiver closed the ring"};
 
@@ -162,7 +195,7 @@ Status RingSender::try_send(std::span<const std::byte> message) noexcept {
     offset = 0;
   }
   detail::write_once(*reinterpret_cast<std::uint64_t*>(ring + offset),
-                     detail::record_header(static_cast<std::uint32_t>(message.size()), detail::record_kind::message));
+                     detail::record_header(static_cast<std::uint32_t>(message.size()), kind));
   if (!message.empty()) std::memcpy(ring + offset + detail::record_header_size, message.data(), message.size());
   tail_ = tail + record;
   data().publish_tail(tail_);  // commits the record (and the padding before it)
@@ -171,8 +204,15 @@ Status RingSender::try_send(std::span<const std::byte> message) noexcept {
 }
 
 Status RingSender::send(std::span<const std::byte> message, Deadline deadline) noexcept {
+  if (message.size() > max_message_ && !closed_ && failure_.code == Errc::ok) {
+    return Error{Errc::too_large, "message larger than the ring's max_message_size()"};
+  }
+  return publish(detail::record_kind::message, message, deadline);
+}
+
+Status RingSender::publish(std::uint32_t kind, std::span<const std::byte> message, Deadline deadline) noexcept {
   for (;;) {
-    const Status sent = try_send(message);
+    const Status sent = try_publish(kind, message);
     if (sent.code() != Errc::would_block) return sent;
     const std::uint64_t needed = bytes_needed(message.size());
     // Ready when the receiver made room, broke the protocol (try_send reports

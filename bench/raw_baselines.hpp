@@ -1,0 +1,297 @@
+// raw_baselines.hpp - the transports missive's shared-memory rings are measured
+// against, written for the measurement and nothing else: a forked echo child,
+// core pinning, block timing, and raw ping-pong over one shared mapping, a
+// socketpair and two pipes. Benchmarks only: none of this is part of the library.
+//
+// Conventions of every ping-pong here: the parent sends `size` bytes, the
+// child copies them out into its own buffer, sends them back, the parent
+// copies them out. One-way latency = round trip / 2. Both processes are pinned
+// to different cores when the machine has two or more.
+#pragma once
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <new>
+#include <optional>
+#include <span>
+#include <utility>
+#include <vector>
+
+namespace rawbase {
+
+using Clock = std::chrono::steady_clock;
+
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+// The CPUs this process may run on, read once (before any pinning narrows them).
+inline const cpu_set_t& usable_set() noexcept {
+  static const cpu_set_t usable = [] {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    (void)::sched_getaffinity(0, sizeof set, &set);
+    return set;
+  }();
+  return usable;
+}
+inline int usable_cpus() noexcept { return CPU_COUNT(&usable_set()); }
+
+// Pins the calling process to the `index`-th usable CPU (no-op with one CPU);
+// a negative index lets it run on every usable CPU again.
+inline void pin_to(int index) noexcept {
+  const cpu_set_t& usable = usable_set();
+  if (index < 0) {
+    (void)::sched_setaffinity(0, sizeof usable, &usable);
+    return;
+  }
+  if (CPU_COUNT(&usable) < 2) return;
+  int seen = 0;
+  for (std::size_t cpu = 0; cpu < std::size_t{CPU_SETSIZE}; ++cpu) {
+    if (!CPU_ISSET(cpu, &usable)) continue;
+    if (seen++ == index % CPU_COUNT(&usable)) {
+      cpu_set_t one;
+      CPU_ZERO(&one);
+      CPU_SET(cpu, &one);
+      (void)::sched_setaffinity(0, sizeof one, &one);
+      return;
+    }
+  }
+}
+
+// A fork()ed child running `body`; it leaves with _exit(body()) (0 =
+// success). With `pin`, the parent runs on the first usable CPU and the child
+// on the second; without, both may run anywhere (for libraries with their own
+// I/O threads, which pinning would squeeze onto one core). The destructor
+// kills and reaps a child that was not waited for, so a failed measurement
+// never leaves a spinner behind.
+class Forked {
+ public:
+  template <class Body>
+  static Forked start(Body&& body, bool pin = true) {
+    pin_to(pin ? 0 : -1);
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      if (pin) pin_to(1);
+      int code = 99;
+      try {
+        code = body();
+      } catch (...) {
+        code = 98;
+      }
+      ::_exit(code);
+    }
+    return Forked(pid);
+  }
+  Forked(Forked&& other) noexcept : pid_(std::exchange(other.pid_, -1)) {}
+  Forked& operator=(Forked&&) = delete;
+  ~Forked() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      (void)wait();
+    }
+  }
+  [[nodiscard]] bool started() const noexcept { return pid_ > 0; }
+  [[nodiscard]] pid_t pid() const noexcept { return pid_; }
+  // Reaps the child: true when it exited with code 0. A child still running
+  // after 30 s (a benchmark bug: it waits for a message that never comes) is
+  // killed and counts as a failure, so the run never hangs.
+  bool wait() noexcept {
+    if (pid_ <= 0) return false;
+    int status = 0;
+    pid_t r = 0;
+    const auto give_up = Clock::now() + std::chrono::seconds(30);
+    for (;;) {
+      r = ::waitpid(pid_, &status, WNOHANG);
+      if (r != 0 && !(r < 0 && errno == EINTR)) break;
+      if (Clock::now() > give_up) ::kill(pid_, SIGKILL);
+      ::usleep(200);
+    }
+    pid_ = -1;
+    const bool good = r > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    if (!good && r > 0) {
+      std::fprintf(stderr, "echo child failed: exit code %d, signal %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+                   WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    }
+    return good;
+  }
+
+ private:
+  explicit Forked(pid_t pid) noexcept : pid_(pid) {}
+  pid_t pid_ = -1;
+};
+
+// Times `rounds` calls of `round_trip` in short blocks (at most 16 calls, so a
+// block of fast calls lasts microseconds) and returns the median block time
+// per call (ns) and the total time (s). On a shared machine a spinning peer is
+// descheduled for whole time slices (milliseconds) now and then; short blocks
+// keep those stalls inside a minority of blocks, which the median ignores. So
+// the figure is the latency while both processes run, the one a deployment
+// with dedicated cores sees. The total (stalls included) is what Google
+// Benchmark records as manual time.
+struct Timing {
+  double ns_per_round = 0;
+  double seconds = 0;
+  bool ok = false;
+};
+template <class RoundTrip>
+Timing time_blocks(std::uint64_t rounds, RoundTrip&& round_trip) {
+  const std::uint64_t block = std::clamp<std::uint64_t>(rounds / 50, 1, 16);
+  std::vector<double> per_round;
+  per_round.reserve(static_cast<std::size_t>(rounds / block + 1));
+  Timing t;
+  const auto start = Clock::now();
+  // Exactly `rounds` calls (the echo child expects that many): the last block may be short.
+  for (std::uint64_t done = 0; done < rounds;) {
+    const std::uint64_t n = std::min(block, rounds - done);
+    const auto b0 = Clock::now();
+    for (std::uint64_t i = 0; i < n; ++i) {
+      if (!round_trip()) return t;
+    }
+    per_round.push_back(std::chrono::duration<double, std::nano>(Clock::now() - b0).count() /
+                        static_cast<double>(n));
+    done += n;
+  }
+  t.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::sort(per_round.begin(), per_round.end());
+  t.ns_per_round = per_round[per_round.size() / 2];
+  t.ok = true;
+  return t;
+}
+
+// Warm-up round trips before timing (page faults, caches, the first wake-ups).
+inline std::uint64_t warmup_rounds(std::uint64_t rounds) noexcept { return std::max<std::uint64_t>(3, rounds / 10); }
+
+inline bool write_all(int fd, const std::byte* data, std::size_t size) noexcept {
+  while (size != 0) {
+    const ssize_t n = ::write(fd, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data += n;
+    size -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+inline bool read_all(int fd, std::byte* data, std::size_t size) noexcept {
+  while (size != 0) {
+    const ssize_t n = ::read(fd, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data += n;
+    size -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+// Raw spin ping-pong over one shared mapping: the floor.
+//
+//   offset 0   +------------------------------------------+
+//              | seq: atomic u64 (odd: parent wrote,       |  its own cache line
+//              |      even: child wrote)                   |
+//   offset 64  +------------------------------------------+
+//              | payload: `size` bytes, owned by whoever   |
+//              | the last seq value names                  |
+//              +------------------------------------------+
+//
+// The writer copies the payload in, then stores seq (release: publishes the
+// payload); the reader spins on seq (acquire: pairs with that store), then
+// copies the payload out. Ownership alternates strictly, so one buffer serves
+// both directions. No length, no validation, no parking: nothing to spare.
+// ---------------------------------------------------------------------------
+class SpinPage {
+ public:
+  static std::optional<SpinPage> create(std::size_t max_payload) {
+    const std::size_t size = 64 + max_payload;
+    void* base = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED) return std::nullopt;
+    return SpinPage(static_cast<std::byte*>(base), size);
+  }
+  SpinPage(SpinPage&& other) noexcept
+      : base_(std::exchange(other.base_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+  SpinPage& operator=(SpinPage&&) = delete;
+  ~SpinPage() {
+    if (base_ != nullptr) ::munmap(base_, size_);
+  }
+
+  // Copies `payload` in and publishes it as `seq`.
+  void send(std::uint64_t seq, std::span<const std::byte> payload) noexcept {
+    std::memcpy(base_ + 64, payload.data(), payload.size());
+    word().store(seq, std::memory_order_release);  // publishes the payload bytes
+  }
+  // Spins until `seq` is published, then copies the payload out; false after
+  // ~10 s (a dead peer).
+  bool recv(std::uint64_t seq, std::span<std::byte> out) noexcept {
+    std::uint32_t spins = 0;
+    const auto give_up = Clock::now() + std::chrono::seconds(10);
+    // acquire: pairs with the release store in send(); the payload is complete.
+    while (word().load(std::memory_order_acquire) != seq) {
+      cpu_relax();
+      if (++spins % (1U << 16) == 0 && Clock::now() > give_up) return false;
+    }
+    std::memcpy(out.data(), base_ + 64, out.size());
+    return true;
+  }
+
+ private:
+  SpinPage(std::byte* base, std::size_t size) noexcept : base_(base), size_(size) {
+    new (base_) std::atomic<std::uint64_t>(0);
+  }
+  std::atomic<std::uint64_t>& word() noexcept { return *std::launder(reinterpret_cast<std::atomic<std::uint64_t>*>(base_)); }
+  std::byte* base_;
+  std::size_t size_;
+};
+
+// ---------------------------------------------------------------------------
+// Byte-stream ping-pong (socketpair, pipes): `to_child` and `from_child` are
+// the parent's ends; the child echoes through its own ends.
+// ---------------------------------------------------------------------------
+struct StreamEnds {
+  int parent_write = -1, parent_read = -1, child_read = -1, child_write = -1;
+  void close_all() noexcept {
+    for (int* fd : {&parent_write, &parent_read, &child_read, &child_write}) {
+      if (*fd >= 0) ::close(*fd);
+      *fd = -1;
+    }
+  }
+};
+
+inline std::optional<StreamEnds> make_socketpair() noexcept {
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return std::nullopt;
+  const int parent = sv[0];
+  const int child = sv[1];
+  return StreamEnds{parent, ::dup(parent), child, ::dup(child)};
+}
+
+inline std::optional<StreamEnds> make_pipes() noexcept {
+  int down[2];
+  int up[2];
+  if (::pipe2(down, O_CLOEXEC) != 0) return std::nullopt;
+  if (::pipe2(up, O_CLOEXEC) != 0) {
+    ::close(down[0]);
+    ::close(down[1]);
+    return std::nullopt;
+  }
+  return StreamEnds{down[1], up[0], down[0], up[1]};
+}
+
+}  // namespace rawbase
