@@ -1,11 +1,6 @@
 #include "frame_header.hpp"
 
-#include <poll.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <chrono>
-#include <ctime>
 
 #include "missive/platform/system_error.hpp"
 #include "missive/wire/crc32c.hpp"
@@ -29,28 +24,6 @@ void encode_frame_header(const FrameHeaderFields& fields, std::span<const std::b
   // With the checksum field zero, the CRC of header + payload is the rule's CRC.
   const std::uint32_t crc = crc32c_extend(crc32c(out), payload);
   store_le<std::uint32_t>(h + frame_offset::checksum, crc);
-}
-
-Status wait_fd(int fd, short events, Deadline deadline) noexcept {
-  for (;;) {
-    timespec relative{};
-    timespec* timeout = nullptr;
-    if (!deadline.is_never()) {
-      const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.remaining()).count();
-      relative.tv_sec = static_cast<time_t>(left / 1'000'000'000);
-      relative.tv_nsec = static_cast<long>(left % 1'000'000'000);
-      timeout = &relative;
-    }
-    pollfd entry{fd, events, 0};
-    const int rc = ::ppoll(&entry, 1, timeout, nullptr);
-    if (rc > 0) return ok();
-    if (rc == 0) {
-      if (deadline.expired()) return Error{Errc::timed_out, "deadline passed while waiting on the socket"};
-      continue;  // timer slack woke us a hair early
-    }
-    if (errno == EINTR) continue;
-    return platform::error_from_errno(errno, "ppoll on the socket failed");
-  }
 }
 
 }  // namespace missive::net::detail

@@ -24,8 +24,5 @@ using FrameHeaderBytes = std::array<std::byte, frame_header_size>;
 void encode_frame_header(const FrameHeaderFields& fields, std::span<const std::byte> payload,
                          FrameHeaderBytes& out) noexcept;
 
-// A descriptor wait with a Deadline (ppoll): ok when `events` (or an error /
-// hang-up) is reported, timed_out at the deadline. Restarts after signals.
-[[nodiscard]] Status wait_fd(int fd, short events, Deadline deadline) noexcept;
 
 }  // namespace missive::net::detail

@@ -9,6 +9,7 @@
 #include <poll.h>
 
 #include "frame_header.hpp"
+#include "missive/platform/poll.hpp"
 #include "missive/platform/system_error.hpp"
 
 namespace missive::net {
@@ -140,7 +141,7 @@ Result<std::size_t> UnixStream::send_stream_chunk(std::span<const std::span<cons
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
       if (try_only) return would_block_send();
-      if (Status s = detail::wait_fd(fd_.get(), POLLOUT, deadline); !s) return s.error();
+      if (Status s = platform::poll_fd(fd_.get(), POLLOUT, deadline); !s) return s.error();
       continue;
     }
     send_failure_ = socket_error(errno, "sendmsg of frames failed");
@@ -189,7 +190,7 @@ Status UnixStream::send_packet(std::span<const std::byte> payload, const FrameHe
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
       if (try_only) return would_block_send();
-      if (Status s = detail::wait_fd(fd_.get(), POLLOUT, deadline); !s) return s;
+      if (Status s = platform::poll_fd(fd_.get(), POLLOUT, deadline); !s) return s;
       continue;
     }
     if (errno == EMSGSIZE) {
@@ -211,7 +212,7 @@ Status UnixStream::write_pending(Deadline deadline, bool try_only) {
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
       if (try_only) return would_block_send();
-      if (Status s = detail::wait_fd(fd_.get(), POLLOUT, deadline); !s) return s;
+      if (Status s = platform::poll_fd(fd_.get(), POLLOUT, deadline); !s) return s;
       continue;
     }
     send_failure_ = socket_error(errno, "send of pending frame bytes failed");
@@ -296,7 +297,7 @@ Result<FrameHeaderFields> UnixStream::recv_stream(std::vector<std::byte>& payloa
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
       if (try_only) return would_block_recv();
-      if (Status s = detail::wait_fd(fd_.get(), POLLIN, deadline); !s) return s.error();
+      if (Status s = platform::poll_fd(fd_.get(), POLLIN, deadline); !s) return s.error();
       continue;
     }
     return fail_recv(socket_error(errno, "recv on the stream failed"));
@@ -319,7 +320,7 @@ Result<FrameHeaderFields> UnixStream::recv_packet(std::vector<std::byte>& payloa
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
       if (try_only) return would_block_recv();
-      if (Status s = detail::wait_fd(fd_.get(), POLLIN, deadline); !s) return s.error();
+      if (Status s = platform::poll_fd(fd_.get(), POLLIN, deadline); !s) return s.error();
       continue;
     }
     return fail_recv(socket_error(errno, "recv on the seqpacket socket failed"));

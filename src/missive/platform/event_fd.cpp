@@ -7,7 +7,7 @@
 #include <cerrno>
 
 #include "missive/platform/system_error.hpp"
-#include "poll_fd.hpp"
+#include "missive/platform/poll.hpp"
 
 namespace missive::platform {
 
@@ -43,7 +43,7 @@ Result<std::uint64_t> EventFd::consume(Deadline deadline) const noexcept {
   for (;;) {
     auto value = try_consume();
     if (value.code() != Errc::would_block) return value;
-    if (Status s = detail::poll_fd(fd_.get(), POLLIN, deadline); !s) return s.error();
+    if (Status s = poll_fd(fd_.get(), POLLIN, deadline); !s) return s.error();
   }
 }
 

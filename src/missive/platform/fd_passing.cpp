@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "missive/platform/system_error.hpp"
-#include "poll_fd.hpp"
+#include "missive/platform/poll.hpp"
 
 namespace missive::platform {
 namespace {
@@ -24,7 +24,7 @@ Status send_rest(const Fd& socket, std::span<const std::byte> rest, Deadline dea
     }
     if (errno == EINTR) continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK) return error_from_errno(errno, "send of the fd payload failed");
-    if (Status s = detail::poll_fd(socket.get(), POLLOUT, deadline); !s) return s;
+    if (Status s = poll_fd(socket.get(), POLLOUT, deadline); !s) return s;
   }
   return ok();
 }
@@ -58,7 +58,7 @@ Status send_fds(const Fd& socket, std::span<const std::byte> payload, std::span<
     }
     if (errno == EINTR) continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK) return error_from_errno(errno, "sendmsg(SCM_RIGHTS) failed");
-    if (Status s = detail::poll_fd(socket.get(), POLLOUT, deadline); !s) return s;
+    if (Status s = poll_fd(socket.get(), POLLOUT, deadline); !s) return s;
   }
 }
 
@@ -79,7 +79,7 @@ Result<ReceivedFds> recv_fds(const Fd& socket, std::span<std::byte> payload, Dea
     if (n >= 0) break;
     if (errno == EINTR) continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK) return error_from_errno(errno, "recvmsg(SCM_RIGHTS) failed");
-    if (Status s = detail::poll_fd(socket.get(), POLLIN, deadline); !s) return s.error();
+    if (Status s = poll_fd(socket.get(), POLLIN, deadline); !s) return s.error();
   }
 
   ReceivedFds out;

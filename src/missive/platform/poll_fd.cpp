@@ -1,4 +1,4 @@
-#include "poll_fd.hpp"
+#include "missive/platform/poll.hpp"
 
 #include <poll.h>
 
@@ -8,7 +8,7 @@
 
 #include "missive/platform/system_error.hpp"
 
-namespace missive::platform::detail {
+namespace missive::platform {
 
 Status poll_fd(int fd, short events, Deadline deadline) noexcept {
   for (;;) {
@@ -24,7 +24,7 @@ Status poll_fd(int fd, short events, Deadline deadline) noexcept {
     const int rc = ::ppoll(&entry, 1, timeout, nullptr);
     if (rc > 0) return ok();
     if (rc == 0) {
-      if (deadline.expired()) return Errc::timed_out;
+      if (deadline.expired()) return Error{Errc::timed_out, "deadline passed while waiting on a descriptor"};
       continue;  // woke a hair early (timer slack): go around
     }
     if (errno == EINTR) continue;
@@ -32,4 +32,4 @@ Status poll_fd(int fd, short events, Deadline deadline) noexcept {
   }
 }
 
-}  // namespace missive::platform::detail
+}  // namespace missive::platform

@@ -9,7 +9,7 @@
 #include <cerrno>
 
 #include "missive/platform/system_error.hpp"
-#include "poll_fd.hpp"
+#include "missive/platform/poll.hpp"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3  // Linux 5.4; older libc headers lack it
@@ -37,11 +37,11 @@ Result<bool> process_exited(const Fd& pidfd) noexcept {
 }
 
 Status wait_process_exit(const Fd& pidfd, Deadline deadline) noexcept {
-  return detail::poll_fd(pidfd.get(), POLLIN, deadline);
+  return poll_fd(pidfd.get(), POLLIN, deadline);
 }
 
 Result<ExitStatus> wait_child(const Fd& pidfd, Deadline deadline) {
-  if (Status s = detail::poll_fd(pidfd.get(), POLLIN, deadline); !s) return s.error();
+  if (Status s = poll_fd(pidfd.get(), POLLIN, deadline); !s) return s.error();
   for (;;) {
     siginfo_t info{};
     if (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd.get()), &info, WEXITED) == 0) {

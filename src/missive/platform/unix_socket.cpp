@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "missive/platform/system_error.hpp"
-#include "poll_fd.hpp"
+#include "missive/platform/poll.hpp"
 
 namespace missive::platform {
 namespace {
@@ -83,7 +83,7 @@ Result<Fd> accept_unix(const Fd& listener, Deadline deadline) {
     if (fd) return fd;  // accept4 never inherits O_NONBLOCK: the connection is blocking
     if (errno == EINTR || errno == ECONNABORTED) continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK) return error_from_errno(errno, "accept4 failed");
-    if (Status s = detail::poll_fd(listener.get(), POLLIN, deadline); !s) return s.error();
+    if (Status s = poll_fd(listener.get(), POLLIN, deadline); !s) return s.error();
   }
 }
 
@@ -106,7 +106,7 @@ Result<Fd> connect_unix(std::string_view address, SocketType type, Deadline dead
       continue;
     }
     if (err == EINPROGRESS) {
-      if (Status s = detail::poll_fd(fd.get(), POLLOUT, deadline); !s) return s.error();
+      if (Status s = poll_fd(fd.get(), POLLOUT, deadline); !s) return s.error();
       int so_error = 0;
       socklen_t len = sizeof so_error;
       if (::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &so_error, &len) != 0) {
