@@ -103,14 +103,14 @@ int tour_channels(const TourOptions& options) {
 
   fmt::print("8-byte messages, one producer thread and one consumer thread (median of {} runs):\n", runs);
   fmt::print("  {:<46} {:>10.1f} M msgs/s\n", "SpscRing, padded indices", ring_padded);
-  fmt::print("  {:<46} {:>10.1f} M msgs/s   (padding is worth {:.2f}x)\n", "SpscRing, indices on one line (false sharing)",
-             ring_packed, ring_padded / ring_packed);
+  fmt::print("  {:<46} {:>10.1f} M msgs/s   (padded / packed = {:.2f}x)\n",
+             "SpscRing, indices on one line (false sharing)", ring_packed, ring_padded / ring_packed);
   fmt::print("  {:<46} {:>10.1f} M msgs/s\n", "SpscChannel (blocking, spin then park)", spsc_channel);
   fmt::print("  {:<46} {:>10.1f} M msgs/s\n", "Channel(1024) (MPMC, mutex)", channel);
   fmt::print("  {:<46} {:>10.0f} ns one way (ping-pong / 2)\n", "SpscRing ping-pong", ring_latency);
   fmt::print("  {:<46} {:>10.0f} ns per hand-off\n", "Channel(0) rendezvous", rendezvous);
-  fmt::print("  {:<46} {:>10.0f} ns per hand-off   (Channel(0) is {:.2f}x)\n", "raw mutex+condvar rendezvous",
-             raw_handoff, rendezvous / raw_handoff);
+  fmt::print("  {:<46} {:>10.0f} ns per hand-off   (Channel(0) takes {:.2f}x this time)\n",
+             "raw mutex+condvar rendezvous", raw_handoff, rendezvous / raw_handoff);
   fmt::print("pipeline of {} stages (T = 1 ms), throughput as a fraction of 1/max(t_i):\n", benchkit::pipeline_stages);
   fmt::print("  {:<28} {:>10} {:>10} {:>10}   1/max(t_i)\n", "case", "cap 0", "cap 1", "cap 8");
   for (const auto& row : cases) {
