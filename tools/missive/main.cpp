@@ -12,7 +12,7 @@ int main(int argc, char** argv) {
   missive::cli::TourOptions tour;
   auto* tour_cmd = app.add_subcommand("tour", "Run every capability on this machine and print what it measured");
   tour_cmd->add_flag("--quick", tour.quick, "Fewer repetitions (smoke run, a few seconds)");
-  tour_cmd->add_option("--chapter", tour.chapters, "Run only these chapters (channels)");
+  tour_cmd->add_option("--chapter", tour.chapters, "Run only these chapters (channels, transports, fairness)");
 
   CLI11_PARSE(app, argc, argv);
   if (tour_cmd->parsed()) return missive::cli::run_tour(tour);

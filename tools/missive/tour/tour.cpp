@@ -10,6 +10,7 @@ namespace missive::cli {
 const std::vector<Chapter>& tour_chapters() {
   static const std::vector<Chapter> chapters = {
       {"channels", "In-process channels and pipelines", tour_channels},
+      {"transports", "Transports between processes: shm, unix, and a raw socketpair", tour_transports},
       {"fairness", "Fair queuing: equal message rates vs equal bytes", tour_fairness},
   };
   return chapters;

@@ -26,6 +26,7 @@ struct Chapter {
 
 // Chapters.
 int tour_channels(const TourOptions& options);
+int tour_transports(const TourOptions& options);
 int tour_fairness(const TourOptions& options);
 
 }  // namespace missive::cli
