@@ -17,6 +17,7 @@
 #include "benchkit/mutex_condvar_rendezvous.hpp"
 #include "benchkit/pipeline_workload.hpp"
 #include "benchkit/queue_workloads.hpp"
+#include "median_reporter.hpp"
 #include "peers.hpp"
 
 namespace {
@@ -113,12 +114,7 @@ std::function<std::unique_ptr<Q>()> factory(Args... args) {
 
 template <class Fn>
 void add(const std::string& name, Fn fn, int iterations) {
-  benchmark::RegisterBenchmark(name.c_str(), fn)
-      ->UseManualTime()
-      ->Iterations(iterations)
-      ->Repetitions(repetitions)
-      ->ReportAggregatesOnly(true)
-      ->Unit(benchmark::kMillisecond);
+  benchkit::add_repeated(name, fn, iterations, repetitions);
 }
 
 void register_all() {
@@ -170,16 +166,8 @@ void register_all() {
 }
 
 // Console output plus a table of medians and ratios against the baselines.
-class RatioReporter : public benchmark::ConsoleReporter {
+class RatioReporter : public benchkit::MedianReporter {
  public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const auto& run : runs) {
-      if (run.run_type == Run::RT_Aggregate && run.aggregate_name == "median") {
-        medians_[run.run_name.function_name] = run.counters.at("value").value;
-      }
-    }
-    ConsoleReporter::ReportRuns(runs);
-  }
 
   void print_ratios() const {
     std::printf("\nmedians of %d repetitions, and ratios against the baseline of the same run\n", repetitions);
@@ -189,7 +177,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
     ratio("handoff/", "raw_mutex_condvar", "ns per hand-off", false);
     for (const char* group : {"pipeline_a_fits_T/", "pipeline_b_past_T/"}) {
       std::printf("%s (fraction of 1/max(t_i))\n", group);
-      for (const auto& [name, value] : medians_) {
+      for (const auto& [name, value] : medians()) {
         if (name.rfind(group, 0) == 0) std::printf("  %-40s %8.1f%%\n", name.c_str(), value * 100);
       }
     }
@@ -197,17 +185,15 @@ class RatioReporter : public benchmark::ConsoleReporter {
 
  private:
   void ratio(const std::string& group, const std::string& baseline, const char* unit, bool higher_is_better) const {
-    auto base = medians_.find(group + baseline);
-    if (base == medians_.end()) return;
+    auto base = medians().find(group + baseline);
+    if (base == medians().end()) return;
     std::printf("%s (%s; ratio > 1 means faster than %s)\n", group.c_str(), unit, baseline.c_str());
-    for (const auto& [name, value] : medians_) {
+    for (const auto& [name, value] : medians()) {
       if (name.rfind(group, 0) != 0) continue;
       const double r = higher_is_better ? value / base->second : base->second / value;
       std::printf("  %-40s %14.1f   %6.2fx\n", name.c_str(), value, r);
     }
   }
-
-  std::map<std::string, double> medians_;
 };
 
 }  // namespace

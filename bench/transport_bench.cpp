@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "median_reporter.hpp"
 #include "missive/platform/fd_passing.hpp"
 #include "missive/platform/process.hpp"
 #include "missive/platform/unix_socket.hpp"
@@ -504,12 +505,7 @@ std::string size_label(std::size_t size) {
 
 template <class Fn>
 void add(const std::string& name, Fn fn) {
-  benchmark::RegisterBenchmark(name.c_str(), fn)
-      ->UseManualTime()
-      ->Iterations(1)
-      ->Repetitions(repetitions)
-      ->ReportAggregatesOnly(true)
-      ->Unit(benchmark::kMillisecond);
+  benchkit::add_repeated(name, fn, 1, repetitions);
 }
 
 const shm::WaitPolicy spin_policy{shm::WaitStrategy::spin, 0, std::chrono::milliseconds(20)};
@@ -546,16 +542,8 @@ void register_all() {
   add("throughput_64B/zmq_ipc", [](benchmark::State& s) { throughput(s, [] { return zmq_stream(500'000); }); });
 }
 
-class RatioReporter : public benchmark::ConsoleReporter {
+class RatioReporter : public benchkit::MedianReporter {
  public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const auto& run : runs) {
-      if (run.run_type == Run::RT_Aggregate && run.aggregate_name == "median") {
-        medians_[run.run_name.function_name] = run.counters.at("value").value;
-      }
-    }
-    ConsoleReporter::ReportRuns(runs);
-  }
 
   void print_tables() const {
     std::printf("\nmedians of %d repetitions (each: the median of blocks of <= 16 round trips); %d usable CPUs\n", repetitions,
@@ -615,11 +603,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
 
  private:
   void print_extra() const;
-  [[nodiscard]] double get(const std::string& name) const {
-    auto it = medians_.find(name);
-    return it == medians_.end() ? 0.0 : it->second;
-  }
-  std::map<std::string, double> medians_;
+  [[nodiscard]] double get(const std::string& name) const { return median(name); }
 };
 
 // View latency against itself at 64 B: the zero-copy goal is a flat line.
