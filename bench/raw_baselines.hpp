@@ -31,17 +31,13 @@
 #include <utility>
 #include <vector>
 
+#include "missive/core/cpu_relax.hpp"
+
 namespace rawbase {
 
 using Clock = std::chrono::steady_clock;
 
-inline void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#endif
-}
+using missive::cpu_relax;
 
 // The CPUs this process may run on, read once (before any pinning narrows them).
 inline const cpu_set_t& usable_set() noexcept {

@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <thread>
 
-#include "missive/channel/detail/cpu_relax.hpp"
+#include "missive/core/cpu_relax.hpp"
 
 namespace missive::test {
 
@@ -92,7 +92,7 @@ class Backoff {
     if (++misses_ % 64 == 0) {
       std::this_thread::yield();
     } else {
-      detail::cpu_relax();
+      missive::cpu_relax();
     }
   }
 

@@ -68,7 +68,7 @@
 #include <utility>
 
 #include "missive/channel/detail/asymmetric_fence.hpp"
-#include "missive/channel/detail/cpu_relax.hpp"
+#include "missive/core/cpu_relax.hpp"
 #include "missive/channel/detail/futex.hpp"
 #include "missive/channel/spsc_ring.hpp"
 #include "missive/core/cache_line.hpp"
@@ -263,7 +263,7 @@ class SpscChannel {
     if (strategy_ == WaitStrategy::spin && spins % yield_interval == yield_interval - 1) {
       std::this_thread::yield();
     } else {
-      detail::cpu_relax();
+      missive::cpu_relax();
     }
   }
 

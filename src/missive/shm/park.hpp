@@ -9,7 +9,7 @@
 
 #include "missive/core/deadline.hpp"
 #include "missive/core/result.hpp"
-#include "missive/platform/cpu_relax.hpp"
+#include "missive/core/cpu_relax.hpp"
 #include "missive/platform/futex.hpp"
 #include "missive/shm/detail/peer_watch.hpp"
 #include "missive/shm/wait.hpp"
@@ -50,7 +50,7 @@ template <class Ready>
     const bool forever = policy.strategy == WaitStrategy::spin;
     for (std::uint64_t round = 1; forever || round <= policy.spin_iterations; ++round) {
       if (ready()) return ok();
-      platform::cpu_relax();
+      missive::cpu_relax();
       if (round % 1024 == 0) {
         if (deadline.expired()) return Errc::timed_out;
         // A pure spinner never sleeps, so it looks at its peer now and then (one poll(2)).

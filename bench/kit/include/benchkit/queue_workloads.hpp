@@ -16,6 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include "missive/core/cpu_relax.hpp"
+
 namespace benchkit {
 
 template <class Q>
@@ -24,13 +26,7 @@ concept TransferQueue = requires(Q q, std::uint64_t v) {
   { q.pop() } -> std::convertible_to<std::uint64_t>;
 };
 
-inline void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#endif
-}
+using missive::cpu_relax;
 
 [[noreturn]] inline void fail_checksum(const char* what, std::uint64_t got, std::uint64_t want) {
   std::fprintf(stderr, "benchkit: %s lost or duplicated messages (sum %llu, expected %llu)\n", what,

@@ -26,7 +26,7 @@
 #include <atomic>
 #include <cstdint>
 
-#include "missive/channel/detail/cpu_relax.hpp"
+#include "missive/core/cpu_relax.hpp"
 #include "missive/channel/detail/futex.hpp"
 #include "missive/channel/detail/intrusive_list.hpp"
 #include "missive/core/deadline.hpp"
