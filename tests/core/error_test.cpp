@@ -28,6 +28,13 @@ TEST(Error, NamesAreStableSnakeCase) {
   EXPECT_EQ(name(Errc::address_in_use), "address_in_use");
   EXPECT_EQ(name(Errc::system_error), "system_error");
   EXPECT_EQ(name(Errc::corrupted), "corrupted");
+  EXPECT_EQ(name(Errc::not_found), "not_found");
+  EXPECT_EQ(name(Errc::service_unavailable), "service_unavailable");
+  EXPECT_EQ(name(Errc::service_restarted), "service_restarted");
+  EXPECT_EQ(name(Errc::rejected), "rejected");
+  EXPECT_EQ(name(Errc::deadlock), "deadlock");
+  EXPECT_EQ(name(Errc::bad_signature), "bad_signature");
+  EXPECT_EQ(name(Errc::equivocation), "equivocation");
   EXPECT_EQ(name(static_cast<Errc>(250)), "unknown_error");
 }
 

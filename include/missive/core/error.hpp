@@ -40,6 +40,15 @@ enum class Errc : std::uint8_t {
   address_in_use,     // another listener already holds the address
   system_error,       // a system call failed in a way the caller cannot fix (detail names it)
   corrupted,          // shared memory that contradicts itself: a hostile or broken peer
+  // Services and calls (service), added with the service host.
+  not_found,            // no such name, key, file or method
+  service_unavailable,  // the named service is not running (or not registered) now
+  service_restarted,    // the service crashed with this call in flight and was restarted
+  rejected,             // the server refused the request (a duplicate id, its own policy)
+  deadlock,             // the call closed a circular wait and was chosen to break it
+  // Authenticated messages (bft, net).
+  bad_signature,   // a signature that does not verify, or a signer that is not known
+  equivocation,    // one sender, one sequence, two different contents
 };
 
 // Short, stable, snake_case name of a code ("timed_out").

@@ -26,6 +26,13 @@ std::string_view name(Errc code) noexcept {
     case Errc::address_in_use: return "address_in_use";
     case Errc::system_error: return "system_error";
     case Errc::corrupted: return "corrupted";
+    case Errc::not_found: return "not_found";
+    case Errc::service_unavailable: return "service_unavailable";
+    case Errc::service_restarted: return "service_restarted";
+    case Errc::rejected: return "rejected";
+    case Errc::deadlock: return "deadlock";
+    case Errc::bad_signature: return "bad_signature";
+    case Errc::equivocation: return "equivocation";
   }
   return "unknown_error";
 }

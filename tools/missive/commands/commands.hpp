@@ -1,0 +1,13 @@
+// commands.hpp - the subcommands of `missive`, one file each.
+//
+// Each add_*_command() registers its subcommand, options and a callback on
+// the app; the callback stores the command's exit status in `exit_code`.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace missive::cli {
+
+void add_tour_command(CLI::App& app, int& exit_code);
+
+}  // namespace missive::cli
