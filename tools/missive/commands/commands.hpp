@@ -9,5 +9,8 @@
 namespace missive::cli {
 
 void add_tour_command(CLI::App& app, int& exit_code);
+void add_host_command(CLI::App& app, int& exit_code);
+void add_call_command(CLI::App& app, int& exit_code);
+void add_top_command(CLI::App& app, int& exit_code);
 
 }  // namespace missive::cli

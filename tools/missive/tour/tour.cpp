@@ -12,6 +12,7 @@ const std::vector<Chapter>& tour_chapters() {
       {"channels", "In-process channels and pipelines", tour_channels},
       {"transports", "Transports between processes: shm, unix, and a raw socketpair", tour_transports},
       {"fairness", "Fair queuing: equal message rates vs equal bytes", tour_fairness},
+      {"services", "The service host: services by name, a crash contained and restarted", tour_services},
   };
   return chapters;
 }

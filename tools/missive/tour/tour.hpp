@@ -28,5 +28,6 @@ struct Chapter {
 int tour_channels(const TourOptions& options);
 int tour_transports(const TourOptions& options);
 int tour_fairness(const TourOptions& options);
+int tour_services(const TourOptions& options);
 
 }  // namespace missive::cli

@@ -1,0 +1,86 @@
+// missive/service/registry_protocol.hpp - the host's methods: register, lookup, status.
+//
+// The host is itself a Server (at its own address, unix:@missive-host by
+// default). Services call host.register (and repeat it as a heartbeat, so a
+// restarted host learns them again); clients call host.lookup and then
+// connect to the service directly: no data flows through the host.
+//
+//   method          request                       reply
+//   host.register   RegisterRequest{name, address, pid}   RegisterReply{generation}
+//   host.lookup     LookupRequest{name}           LookupReply{address, pid, generation}
+//                                                 (service_unavailable when not running)
+//   host.status     StatusRequest{}               StatusReply{services...}
+//
+// host.register is accepted only from the process it names (the pid must
+// match the caller's SO_PEERCRED) and only for names in the manifest.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "missive/core/result.hpp"
+#include "missive/wire/record_view.hpp"
+#include "missive/wire/record_writer.hpp"
+
+namespace missive::service {
+
+inline constexpr const char* default_host_address = "unix:@missive-host";
+
+struct RegisterRequest {
+  std::string name;
+  std::string address;
+  std::uint64_t pid = 0;
+  void encode(RecordWriter& w) const;
+  [[nodiscard]] static Result<RegisterRequest> decode(const RecordView& v);
+};
+
+struct RegisterReply {
+  std::uint64_t generation = 0;  // increases each time the service starts anew
+  void encode(RecordWriter& w) const;
+  [[nodiscard]] static Result<RegisterReply> decode(const RecordView& v);
+};
+
+struct LookupRequest {
+  std::string name;
+  void encode(RecordWriter& w) const;
+  [[nodiscard]] static Result<LookupRequest> decode(const RecordView& v);
+};
+
+struct LookupReply {
+  std::string address;
+  std::uint64_t pid = 0;
+  std::uint64_t generation = 0;
+  void encode(RecordWriter& w) const;
+  [[nodiscard]] static Result<LookupReply> decode(const RecordView& v);
+};
+
+struct StatusRequest {
+  void encode(RecordWriter& /*w*/) const {}
+  [[nodiscard]] static Result<StatusRequest> decode(const RecordView& /*v*/) { return StatusRequest{}; }
+};
+
+// One service as the host sees it.
+struct ServiceStatus {
+  std::string name;
+  std::string state;  // starting, running, backoff, failed, stopped
+  std::uint64_t pid = 0;
+  std::uint64_t generation = 0;
+  std::uint64_t restarts = 0;
+  std::uint64_t uptime_ms = 0;
+  std::string address;
+  std::string last_exit;  // "exit 1", "signal 9", or empty
+  void encode(RecordWriter& w) const;
+  [[nodiscard]] static Result<ServiceStatus> decode(const RecordView& v);
+};
+
+struct StatusReply {
+  std::vector<ServiceStatus> services;
+  std::uint64_t host_pid = 0;
+  void encode(RecordWriter& w) const;
+  [[nodiscard]] static Result<StatusReply> decode(const RecordView& v);
+};
+
+}  // namespace missive::service
