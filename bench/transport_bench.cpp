@@ -32,7 +32,7 @@
 #include "missive/platform/unix_socket.hpp"
 #include "missive/shm/ring_receiver.hpp"
 #include "missive/shm/ring_sender.hpp"
-#include "raw_baselines.hpp"
+#include "benchkit/raw_baselines.hpp"
 
 namespace {
 
@@ -271,31 +271,7 @@ Timing raw_spin_pingpong(std::size_t size, std::uint64_t rounds) {
   return t;
 }
 
-Timing stream_pingpong(std::size_t size, std::uint64_t rounds, bool use_socketpair) {
-  auto ends = use_socketpair ? rawbase::make_socketpair() : rawbase::make_pipes();
-  if (!ends) return {};
-  const std::uint64_t warm = rawbase::warmup_rounds(rounds);
-  Forked child = Forked::start([&]() -> int {
-    std::vector<std::byte> buffer(size);
-    for (std::uint64_t i = 0; i < warm + rounds; ++i) {
-      if (!rawbase::read_all(ends->child_read, buffer.data(), size)) return 4;
-      if (!rawbase::write_all(ends->child_write, buffer.data(), size)) return 5;
-    }
-    return 0;
-  });
-  std::vector<std::byte> buffer = pattern(size);
-  auto round_trip = [&] {
-    return rawbase::write_all(ends->parent_write, buffer.data(), size) &&
-           rawbase::read_all(ends->parent_read, buffer.data(), size);
-  };
-  Timing t;
-  bool warmed = true;
-  for (std::uint64_t w = 0; w < warm && warmed; ++w) warmed = round_trip();
-  if (warmed) t = rawbase::time_blocks(rounds, round_trip);
-  ends->close_all();  // a child still reading sees EOF and exits
-  if (!child.wait()) t.ok = false;
-  return t;
-}
+using rawbase::stream_pingpong;  // socketpair and pipes (benchkit/raw_baselines.hpp)
 
 // ---------------------------------------------------------------------------
 // ZeroMQ ipc (cppzmq). Contexts are created after fork() on each side: a

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# fuzz/run.sh [SECONDS] - build the wire fuzzers and run each on a copy of its seed corpus.
+# fuzz/run.sh [SECONDS] - build the fuzzers and run each on a copy of its seed corpus.
 #
 #   fuzz/run.sh          60 s in all, split evenly across the targets
 #   fuzz/run.sh 3600     an hour in all
@@ -16,7 +16,7 @@ total=${1:-60}
 build=${MISSIVE_FUZZ_BUILD_DIR:-$root/build-fuzz}
 jobs=${MISSIVE_JOBS:-2}
 work=$root/fuzz/corpus-work
-targets=(frame record)
+targets=(frame record service bft profile)
 
 if ! [[ "$total" =~ ^[0-9]+$ ]] || (( total < 1 )); then
   echo "usage: $0 [SECONDS]" >&2
@@ -39,7 +39,7 @@ run_target() {
   local corpus=$work/$name artifacts=$work/artifacts/$name/ logfile=$work/$name.log
   rm -rf "$corpus" "$artifacts"
   mkdir -p "$corpus" "$artifacts"
-  cp -R "$root/fuzz/corpus/$name/." "$corpus/"
+  if [ -d "$root/fuzz/corpus/$name" ]; then cp -R "$root/fuzz/corpus/$name/." "$corpus/"; fi
   local rc=0
   "$build/fuzz/fuzz_$name" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
     -artifact_prefix="$artifacts" -print_final_stats=1 "$corpus" >"$logfile" 2>&1 || rc=$?
@@ -56,7 +56,7 @@ run_target() {
 
 configure_if_needed
 log "building fuzz targets with $jobs jobs"
-cmake --build "$build" -j "$jobs" --target fuzz_frame fuzz_record >/dev/null
+cmake --build "$build" -j "$jobs" --target "${targets[@]/#/fuzz_}" >/dev/null
 
 per_target=$(( total / ${#targets[@]} ))
 (( per_target >= 1 )) || per_target=1

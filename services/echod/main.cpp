@@ -6,6 +6,11 @@
 //   exit      exits with the code in the body's first byte, without replying
 //   count     replies with the number of `note` notifications seen (u64 LE)
 //   note      (notification) counts
+//   relay     body: a record of service names (tag 1, repeated); calls the
+//             first with `relay` and the rest, and replies with the names of
+//             every service the chain passed through (or the error that ended
+//             it). A chain that returns to a busy service is a wait cycle.
+//             Tag 2 (u64): milliseconds to sleep before calling on (a slow call).
 #include <unistd.h>
 
 #include <atomic>
@@ -14,9 +19,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <map>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "missive/service/service_runtime.hpp"
+#include "missive/wire/message.hpp"
 
 using missive::service::Bytes;
 using missive::service::CallContext;
@@ -66,6 +75,31 @@ int main() {
   });
   server.handle("count", [](const CallContext&, std::span<const std::byte>) -> CallResult<Bytes> {
     return u64_bytes(notes.load(std::memory_order_relaxed));
+  });
+  const missive::service::ServiceRuntime& self = **runtime;
+  server.handle("relay", [&self](const CallContext& ctx, std::span<const std::byte> body) -> CallResult<Bytes> {
+    missive::Result<missive::RecordView> view = missive::RecordView::parse(body);
+    if (!view) return view.error();
+    std::vector<std::string> path;
+    view->for_each_string(1, [&](std::string_view name) { path.emplace_back(name); });
+    missive::RecordWriter reply;
+    reply.add_string(1, self.name());
+    if (!path.empty()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(view->get_u64(2)));
+      missive::RecordWriter rest;
+      for (std::size_t i = 1; i < path.size(); ++i) rest.add_string(1, path[i]);
+      rest.add_u64(2, view->get_u64(2));
+      // One client per thread and callee (ServiceClient is single-threaded).
+      thread_local std::map<std::string, missive::service::ServiceClient> clients;
+      auto it = clients.find(path[0]);
+      if (it == clients.end()) it = clients.emplace(path[0], self.client(path[0])).first;
+      CallResult<Bytes> next = it->second.call("relay", rest.bytes(), ctx.deadline);
+      if (!next) return next.error();
+      missive::Result<missive::RecordView> tail = missive::RecordView::parse(*next);
+      if (!tail) return tail.error();
+      tail->for_each_string(1, [&](std::string_view name) { reply.add_string(1, name); });
+    }
+    return std::move(reply).take();
   });
   return (*runtime)->run();
 }

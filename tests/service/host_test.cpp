@@ -143,7 +143,8 @@ TEST(Host, ACrashFailsCallsInFlightAtOnceAndThePermanentServiceRestarts) {
   EXPECT_NE(second->pid, first->pid);
   CallResult<Bytes> again = killer.call("echo", u64_bytes(5), Deadline::after(2s));
   ASSERT_TRUE(again) << again.error().message();
-  const ServiceStatus* status = find_status(host->status(), "echo");
+  const StatusReply reply = host->status();  // find_status points into it
+  const ServiceStatus* status = find_status(reply, "echo");
   ASSERT_NE(status, nullptr);
   EXPECT_EQ(status->restarts, 1u);
   EXPECT_EQ(status->last_exit, "signal 6");

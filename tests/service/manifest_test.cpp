@@ -24,6 +24,7 @@ backoff_ms = 5
 backoff_max_ms = 40
 fairness = "equal_bytes"
 workers = 3
+scheduler = "drr"
 [service.hardening]
 no_new_privs = false
 max_open_files = 64
@@ -47,6 +48,7 @@ command = "/usr/bin/fsd"
   EXPECT_EQ(kvd.backoff_max, 40ms);
   EXPECT_EQ(kvd.fairness, QueueFairness::equal_bytes);
   EXPECT_EQ(kvd.workers, 3u);
+  EXPECT_EQ(kvd.scheduler, "drr");
   EXPECT_FALSE(kvd.hardening.no_new_privs);
   EXPECT_EQ(kvd.hardening.max_open_files, 64u);
   EXPECT_EQ(kvd.hardening.max_address_space_mb, 512u);
@@ -54,6 +56,7 @@ command = "/usr/bin/fsd"
   EXPECT_EQ(fsd.restart, RestartPolicy::permanent);
   EXPECT_EQ(fsd.fairness, QueueFairness::none);
   EXPECT_EQ(fsd.workers, 1u);
+  EXPECT_EQ(fsd.scheduler, "wfq");
   EXPECT_TRUE(fsd.hardening.no_new_privs);
   EXPECT_NE(m->find("fsd"), nullptr);
   EXPECT_EQ(m->find("nope"), nullptr);
@@ -88,6 +91,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadManifest{"bad_fairness", "[[service]]\nname = \"a\"\ncommand = \"/x\"\nfairness = \"lifo\"\n", "fairness must be"},
         BadManifest{"duplicate", "[[service]]\nname = \"a\"\ncommand = \"/x\"\n[[service]]\nname = \"a\"\ncommand = \"/y\"\n", "twice"},
         BadManifest{"zero_workers", "[[service]]\nname = \"a\"\ncommand = \"/x\"\nworkers = 0\n", "workers must be"},
+        BadManifest{"bad_scheduler", "[[service]]\nname = \"a\"\ncommand = \"/x\"\nscheduler = \"rr\"\n", "scheduler must be"},
         BadManifest{"service_not_array", "service = 3\n", "array of tables"}),
     [](const auto& param_info) { return std::string(param_info.param.name); });
 

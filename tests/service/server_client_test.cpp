@@ -291,7 +291,7 @@ namespace {
 
 // Two clients keep a fair-queued server saturated (16 calls outstanding
 // each), one with 64-byte requests and one with 64 KiB requests; the
-// handler's time grows with the request size (10 ns per byte), so the server,
+// handler's time grows with the request size (30 ns per byte), so the server,
 // not the transport, is the bottleneck. Returns the messages served per
 // client (small, large) once `total` calls have been served.
 std::pair<std::uint64_t, std::uint64_t> saturate(sched::FairnessMode mode, int total) {
@@ -304,7 +304,7 @@ std::pair<std::uint64_t, std::uint64_t> saturate(sched::FairnessMode mode, int t
   EXPECT_TRUE(server);
   (*server)->handle("work", [](const CallContext&, std::span<const std::byte> body) -> CallResult<Bytes> {
     // Sleeping, not spinning: the clients and reader threads need the CPUs.
-    std::this_thread::sleep_for(std::chrono::nanoseconds(10 * body.size()));
+    std::this_thread::sleep_for(std::chrono::nanoseconds(30 * body.size()));
     return Bytes(8, std::byte{1});
   });
   EXPECT_TRUE((*server)->start());

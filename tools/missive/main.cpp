@@ -10,9 +10,11 @@ int main(int argc, char** argv) {
 
   int exit_code = 0;
   missive::cli::add_tour_command(app, exit_code);
+  missive::cli::add_calibrate_command(app, exit_code);
   missive::cli::add_host_command(app, exit_code);
   missive::cli::add_call_command(app, exit_code);
   missive::cli::add_top_command(app, exit_code);
+  missive::cli::add_bft_command(app, exit_code);
 
   CLI11_PARSE(app, argc, argv);
   return exit_code;

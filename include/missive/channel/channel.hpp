@@ -40,6 +40,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "missive/channel/detail/blocked_mark.hpp"
 #include "missive/channel/detail/bounded_queue.hpp"
 #include "missive/channel/detail/intrusive_list.hpp"
 #include "missive/channel/detail/select_notifier.hpp"
@@ -159,6 +160,7 @@ class Channel {
     senders_.push_back(self);
     if (capacity_ == 0) notify_observers();  // a rendezvous recv just became possible
     lock.unlock();
+    const deadlock_debug::detail::BlockedMark parked(this, deadlock_debug::Direction::send, self, d);
     if (!self.await(d)) {
       lock.lock();
       if (!self.signaled_locked()) {
@@ -201,6 +203,7 @@ class Channel {
     RecvWaiter self;
     receivers_.push_back(self);
     lock.unlock();
+    const deadlock_debug::detail::BlockedMark parked(this, deadlock_debug::Direction::receive, self, d);
     if (!self.await(d)) {
       lock.lock();
       if (!self.signaled_locked()) {

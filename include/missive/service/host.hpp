@@ -28,6 +28,13 @@
 //   init process does), and spawns only the ones that did not come back.
 //   Nothing durable lives in the host; its restart counters start again.
 //
+// Deadlock
+// - Services register a wait-for edge (host.wait) before each call they make
+//   to another service and remove it (host.unwait) when it ends. The edge
+//   that would close a cycle is refused with `deadlock`, naming the cycle:
+//   it is the youngest call of the cycle, and failing it lets the others
+//   proceed (docs/deadlock.md). A service's edges go when it exits.
+//
 // Thread-safety: every public method may be called from any thread.
 #pragma once
 
@@ -48,7 +55,7 @@ namespace missive::service {
 
 // Something the host did or saw, for people watching (CLI, tour, logs).
 struct HostEvent {
-  enum class Kind { spawned, registered, adopted, exited, restarting, gave_up, stopped };
+  enum class Kind { spawned, registered, adopted, exited, restarting, gave_up, stopped, deadlock };
   Kind kind;
   std::string service;
   pid_t pid = 0;

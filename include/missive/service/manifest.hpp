@@ -14,6 +14,7 @@
 //   backoff_max_ms = 2000
 //   fairness = "equal_messages"            # none (default) | equal_messages | equal_bytes
 //   workers = 2                            # threads serving the fair queue (default 1)
+//   scheduler = "wfq"                      # wfq (default) | wf2q | drr (fastest; see docs/fairness.md)
 //   transport = "shm"                      # where the service listens: shm (default) | unix
 //   [service.hardening]
 //   no_new_privs = true
@@ -67,6 +68,7 @@ struct ServiceSpec {
   std::chrono::milliseconds backoff_max{2000};
   QueueFairness fairness = QueueFairness::none;
   std::uint32_t workers = 1;
+  std::string scheduler = "wfq";
   std::string transport = "shm";
   Hardening hardening;
 };

@@ -10,6 +10,13 @@
 //   host.lookup     LookupRequest{name}           LookupReply{address, pid, generation}
 //                                                 (service_unavailable when not running)
 //   host.status     StatusRequest{}               StatusReply{services...}
+//   host.wait       WaitRequest{caller, callee, id}  WaitReply{} or deadlock (the cycle in the detail)
+//   host.unwait     (notification) UnwaitRequest{caller, id}
+//
+// host.wait registers a wait-for edge before a service's nested call is sent
+// and answers `deadlock`, naming the cycle, when that edge would close one
+// (docs/deadlock.md); host.unwait removes it when the call has ended. Both are
+// accepted only from the process registered under `caller`.
 //
 // host.register is accepted only from the process it names (the pid must
 // match the caller's SO_PEERCRED) and only for names in the manifest.
@@ -81,6 +88,26 @@ struct StatusReply {
   std::uint64_t host_pid = 0;
   void encode(RecordWriter& w) const;
   [[nodiscard]] static Result<StatusReply> decode(const RecordView& v);
+};
+
+struct WaitRequest {
+  std::string caller;
+  std::string callee;
+  std::uint64_t request_id = 0;
+  void encode(RecordWriter& w) const;
+  [[nodiscard]] static Result<WaitRequest> decode(const RecordView& v);
+};
+
+struct WaitReply {
+  void encode(RecordWriter& /*w*/) const {}
+  [[nodiscard]] static Result<WaitReply> decode(const RecordView& /*v*/) { return WaitReply{}; }
+};
+
+struct UnwaitRequest {
+  std::string caller;
+  std::uint64_t request_id = 0;
+  void encode(RecordWriter& w) const;
+  [[nodiscard]] static Result<UnwaitRequest> decode(const RecordView& v);
 };
 
 }  // namespace missive::service

@@ -14,6 +14,11 @@
 // Errors: service_unavailable (not running, or no host), not_found (no such
 // service), timed_out, peer_died, and the server's own.
 //
+// Inside a service (options.client.caller set to its name), every call is
+// first registered with the host as a wait-for edge (host.wait) and removed
+// after (host.unwait); a call that would close a cycle of waiting services
+// fails at once with `deadlock`, its detail naming the cycle.
+//
 // Contract: one thread at a time (like Client).
 #pragma once
 
@@ -70,6 +75,10 @@ class ServiceClient {
 
  private:
   [[nodiscard]] CallResult<Done> ensure_connected(Deadline deadline);
+  [[nodiscard]] CallResult<std::vector<std::byte>> call_untracked(std::string_view method, std::span<const std::byte> body,
+                                                                  Deadline deadline, Idempotent idempotent);
+  [[nodiscard]] CallResult<Done> register_wait(std::uint64_t wait_id, Deadline deadline);
+  void unregister_wait(std::uint64_t wait_id);
   [[nodiscard]] CallResult<Done> wait_for_new_instance(Deadline deadline);
 
   std::string service_;

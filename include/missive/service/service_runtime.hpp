@@ -7,8 +7,9 @@
 //   }
 //
 // The host starts a service with MISSIVE_HOST (the host's address),
-// MISSIVE_SERVICE_NAME, MISSIVE_SERVICE_FAIRNESS, MISSIVE_SERVICE_WORKERS and
-// MISSIVE_SERVICE_TRANSPORT (shm or unix) in its environment. The
+// MISSIVE_SERVICE_NAME, MISSIVE_SERVICE_FAIRNESS, MISSIVE_SERVICE_WORKERS,
+// MISSIVE_SERVICE_SCHEDULER and MISSIVE_SERVICE_TRANSPORT (shm or unix) in
+// its environment. The
 // runtime listens at a private address (shm://missive.<name>.<pid> by
 // default), registers it with host.register and repeats that every
 // `heartbeat` so that a restarted host finds it again. A service run by hand
@@ -25,6 +26,7 @@
 #include "missive/service/call_error.hpp"
 #include "missive/service/manifest.hpp"
 #include "missive/service/server.hpp"
+#include "missive/service/service_client.hpp"
 
 namespace missive::service {
 
@@ -36,6 +38,10 @@ struct ServiceRuntimeOptions {
   ServerOptions server{};      // dispatch/scheduling come from $MISSIVE_SERVICE_FAIRNESS unless set here
   bool fairness_from_environment = true;
   std::chrono::milliseconds heartbeat{500};
+  // A service that cannot reach its host for this long stops (SIGTERM to
+  // itself): a host that crashed and came back finds it well within it, an
+  // orphan does not run forever. 0: never. $MISSIVE_SERVICE_ORPHAN_TIMEOUT_MS.
+  std::chrono::milliseconds orphan_timeout{10000};
 };
 
 class ServiceRuntime {
@@ -52,6 +58,10 @@ class ServiceRuntime {
   // The same without the signal wait (tests, embedded use).
   [[nodiscard]] Status start();
   void stop() noexcept;
+  // A client for calls from this service to `service`: it names this service
+  // as the caller, so the host tracks the wait (deadlock detection). One per
+  // thread (ServiceClient's contract).
+  [[nodiscard]] ServiceClient client(std::string service) const;
   // Whether the host has acknowledged a registration (since start).
   [[nodiscard]] bool registered() const noexcept;
 

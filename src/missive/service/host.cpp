@@ -27,6 +27,7 @@
 #include "missive/platform/process.hpp"
 #include "missive/platform/spawn.hpp"
 #include "missive/service/server.hpp"
+#include "missive/service/wait_for_graph.hpp"
 
 namespace missive::service {
 namespace {
@@ -73,7 +74,8 @@ platform::SpawnSpec spawn_spec(const ServiceSpec& spec, const std::string& host_
   s.argv.insert(s.argv.end(), spec.args.begin(), spec.args.end());
   s.env = {"MISSIVE_HOST=" + host_address, "MISSIVE_SERVICE_NAME=" + spec.name,
            "MISSIVE_SERVICE_FAIRNESS=" + std::string(name(spec.fairness)),
-           "MISSIVE_SERVICE_WORKERS=" + std::to_string(spec.workers), "MISSIVE_SERVICE_TRANSPORT=" + spec.transport};
+           "MISSIVE_SERVICE_WORKERS=" + std::to_string(spec.workers), "MISSIVE_SERVICE_TRANSPORT=" + spec.transport,
+           "MISSIVE_SERVICE_SCHEDULER=" + spec.scheduler};
   s.no_new_privs = spec.hardening.no_new_privs;
   s.limits.open_files = spec.hardening.max_open_files;
   if (spec.hardening.max_address_space_mb) s.limits.address_space_bytes = *spec.hardening.max_address_space_mb << 20;
@@ -109,6 +111,7 @@ class Host::Impl {
   mutable std::condition_variable changed_;
   std::vector<Slot> slots_;
   std::uint64_t next_generation_ = 1;
+  WaitForGraph waits_;  // its own lock; edges of calls between services
   // Set once by stop(). Relaxed: a flag for loops; joins order the teardown.
   std::atomic<bool> stopping_{false};
   std::thread supervisor_;
@@ -131,6 +134,42 @@ class Host::Impl {
         "host.lookup", [this](const CallContext&, const LookupRequest& r) { return on_lookup(r); });
     server_->handle_message<StatusRequest, StatusReply>(
         "host.status", [this](const CallContext&, const StatusRequest&) -> CallResult<StatusReply> { return status(); });
+    server_->handle_message<WaitRequest, WaitReply>(
+        "host.wait", [this](const CallContext& ctx, const WaitRequest& r) { return on_wait(ctx, r); });
+    server_->handle_message<UnwaitRequest, WaitReply>(
+        "host.unwait", [this](const CallContext& ctx, const UnwaitRequest& r) { return on_unwait(ctx, r); });
+  }
+
+  // Only the process registered as `service` may speak for it.
+  [[nodiscard]] bool speaks_for(const CallContext& ctx, const std::string& service) {
+    std::lock_guard lock(mutex_);
+    const Slot* slot = find(service);
+    return slot != nullptr && ctx.peer.known && slot->watch && slot->pid == ctx.peer.pid;
+  }
+
+  CallResult<WaitReply> on_wait(const CallContext& ctx, const WaitRequest& request) {
+    if (!speaks_for(ctx, request.caller)) {
+      return CallError{Errc::permission_denied, "wait: the caller is not the process registered as " + request.caller};
+    }
+    Result<EdgeAdmission> admitted = waits_.add_edge(request.caller, request.callee, request.request_id);
+    if (!admitted) return admitted.error();
+    if (admitted->deadlock) {
+      const std::string cycle = admitted->deadlock->text();
+      if (options_.on_event) {
+        std::lock_guard lock(mutex_);
+        emit(HostEvent::Kind::deadlock, *find(request.caller), "cycle " + cycle + " broken by failing the youngest call");
+      }
+      return CallError{Errc::deadlock, "call would close the cycle " + cycle};
+    }
+    return WaitReply{};
+  }
+
+  CallResult<WaitReply> on_unwait(const CallContext& ctx, const UnwaitRequest& request) {
+    if (!speaks_for(ctx, request.caller)) {
+      return CallError{Errc::permission_denied, "unwait: the caller is not the process registered as " + request.caller};
+    }
+    if (Status s = waits_.remove_edge(request.caller, request.request_id); !s) return s.error();
+    return WaitReply{};
   }
 
   CallResult<RegisterReply> on_register(const CallContext& ctx, const RegisterRequest& request) {
@@ -274,6 +313,7 @@ class Host::Impl {
     slot.watch = platform::Fd();
     slot.our_child = false;
     slot.address.clear();
+    (void)waits_.remove_edges_of(slot.spec.name);  // its calls died with it
     emit(HostEvent::Kind::exited, slot, slot.last_exit);
     schedule_restart_locked(slot, abnormal);
     changed_.notify_all();
@@ -352,6 +392,7 @@ std::string_view name(HostEvent::Kind kind) noexcept {
     case HostEvent::Kind::restarting: return "restarting";
     case HostEvent::Kind::gave_up: return "gave_up";
     case HostEvent::Kind::stopped: return "stopped";
+    case HostEvent::Kind::deadlock: return "deadlock";
   }
   return "unknown";
 }

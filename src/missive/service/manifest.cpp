@@ -119,6 +119,10 @@ CallResult<ServiceSpec> parse_service(const toml::table& table, std::string_view
   spec.workers = static_cast<std::uint32_t>(*workers);
   spec.backoff = std::chrono::milliseconds(*backoff);
   spec.backoff_max = std::chrono::milliseconds(std::max(*backoff, *backoff_max));
+  spec.scheduler = table["scheduler"].value_or(std::string("wfq"));
+  if (spec.scheduler != "wfq" && spec.scheduler != "wf2q" && spec.scheduler != "drr") {
+    return invalid("service '" + spec.name + "': scheduler must be wfq, wf2q or drr");
+  }
   spec.transport = table["transport"].value_or(std::string("shm"));
   if (spec.transport != "shm" && spec.transport != "unix") {
     return invalid("service '" + spec.name + "': transport must be shm or unix");

@@ -1,5 +1,6 @@
 #include "missive/service/service_client.hpp"
 
+#include <atomic>
 #include <cstdlib>
 #include <thread>
 
@@ -64,8 +65,49 @@ CallResult<Done> ServiceClient::wait_for_new_instance(Deadline deadline) {
   }
 }
 
+// Wait-for ids are unique within a process: every ServiceClient of a service
+// draws from one counter. Relaxed: uniqueness is all it provides.
+std::uint64_t next_wait_id() noexcept {
+  static std::atomic<std::uint64_t> counter{0};
+  return counter.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
+CallResult<Done> ServiceClient::register_wait(std::uint64_t wait_id, Deadline deadline) {
+  if (!host_ || host_->broken()) {
+    host_.reset();
+    Result<Client> host = Client::connect(options_.host_address, deadline);
+    if (!host) return CallError{Errc::service_unavailable, "no missive host at " + options_.host_address};
+    host_.emplace(std::move(*host));
+  }
+  const WaitRequest edge{options_.client.caller, service_, wait_id};
+  CallResult<WaitReply> admitted = host_->call<WaitReply>("host.wait", edge, deadline);
+  if (!admitted) return admitted.error();
+  return Done{};
+}
+
+void ServiceClient::unregister_wait(std::uint64_t wait_id) {
+  if (!host_ || host_->broken()) return;  // a host that went away forgot the edge
+  const std::vector<std::byte> body = encode_message(UnwaitRequest{options_.client.caller, wait_id});
+  (void)host_->notify("host.unwait", body, Deadline::after(100ms));
+}
+
 CallResult<std::vector<std::byte>> ServiceClient::call(std::string_view method, std::span<const std::byte> body,
                                                        Deadline deadline, Idempotent idempotent) {
+  if (options_.client.caller.empty()) return call_untracked(method, body, deadline, idempotent);
+  // A service calling a service: the host learns of the wait first, and
+  // refuses the call that would close a cycle of waits.
+  const std::uint64_t wait_id = next_wait_id();
+  if (CallResult<Done> admitted = register_wait(wait_id, deadline); !admitted) {
+    if (admitted.error() == Errc::deadlock || admitted.error() == Errc::timed_out) return admitted.error();
+    return call_untracked(method, body, deadline, idempotent);  // no host: nothing to register with
+  }
+  CallResult<std::vector<std::byte>> reply = call_untracked(method, body, deadline, idempotent);
+  unregister_wait(wait_id);
+  return reply;
+}
+
+CallResult<std::vector<std::byte>> ServiceClient::call_untracked(std::string_view method, std::span<const std::byte> body,
+                                                                 Deadline deadline, Idempotent idempotent) {
   const bool may_retry = idempotent == Idempotent::yes && options_.retry_idempotent;
   bool retry = false;
   std::uint64_t first_id = 0;  // a retry carries the id of the first attempt

@@ -5,6 +5,7 @@
 // request, an atomic for registered_).
 #include "missive/service/service_runtime.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -70,8 +71,19 @@ class ServiceRuntime::Impl {
 
   void heartbeat_loop() {
     std::optional<Client> host;
+    Clock::time_point last_registered = Clock::now();
     for (;;) {
       register_once(host);
+      if (registered_.load(std::memory_order_relaxed)) {
+        last_registered = Clock::now();
+      } else if (options_.orphan_timeout.count() > 0 && Clock::now() - last_registered > options_.orphan_timeout) {
+        // No host for too long: an orphan would run forever (and hold on to
+        // whatever its host's parent gave it, such as a test's output pipe).
+        std::cerr << options_.name << ": no host at " << options_.host_address << " for "
+                  << options_.orphan_timeout.count() << " ms; stopping\n";
+        ::kill(::getpid(), SIGTERM);  // run() is waiting for it
+        return;
+      }
       std::unique_lock lock(mutex_);
       const auto period = registered_.load(std::memory_order_relaxed) ? options_.heartbeat : 20ms;
       if (wake_.wait_for(lock, period, [&] { return stop_; })) return;
@@ -107,6 +119,9 @@ CallResult<std::unique_ptr<ServiceRuntime>> ServiceRuntime::create(ServiceRuntim
   if (options.name.empty()) options.name = env_or("MISSIVE_SERVICE_NAME", "");
   if (options.name.empty()) return CallError{Errc::invalid_argument, "a service needs a name (MISSIVE_SERVICE_NAME)"};
   if (options.host_address.empty()) options.host_address = env_or("MISSIVE_HOST", "");
+  if (const std::string orphan = env_or("MISSIVE_SERVICE_ORPHAN_TIMEOUT_MS", ""); !orphan.empty()) {
+    options.orphan_timeout = std::chrono::milliseconds(std::strtoul(orphan.c_str(), nullptr, 10));
+  }
   if (const std::string transport = env_or("MISSIVE_SERVICE_TRANSPORT", ""); !transport.empty()) {
     options.scheme = transport;
   }
@@ -118,6 +133,10 @@ CallResult<std::unique_ptr<ServiceRuntime>> ServiceRuntime::create(ServiceRuntim
     if (const std::optional<QueueFairness> fairness = fairness_from_env()) {
       options.server = server_options_for(*fairness, options.server);
     }
+    const std::string scheduler = env_or("MISSIVE_SERVICE_SCHEDULER", "");
+    if (scheduler == "drr") options.server.scheduling.algorithm = sched::Algorithm::drr;
+    if (scheduler == "wf2q") options.server.scheduling.algorithm = sched::Algorithm::wf2q;
+    if (scheduler == "wfq") options.server.scheduling.algorithm = sched::Algorithm::wfq;
     const std::string workers = env_or("MISSIVE_SERVICE_WORKERS", "");
     if (!workers.empty()) options.server.workers = std::clamp<std::size_t>(std::strtoul(workers.c_str(), nullptr, 10), 1, 256);
   }
@@ -131,6 +150,13 @@ CallResult<std::unique_ptr<ServiceRuntime>> ServiceRuntime::create(ServiceRuntim
 
 Server& ServiceRuntime::server() noexcept { return *impl_->server_; }
 const std::string& ServiceRuntime::name() const noexcept { return impl_->options_.name; }
+ServiceClient ServiceRuntime::client(std::string service) const {
+  ServiceClientOptions options;
+  options.host_address = impl_->options_.host_address;
+  options.client.caller = impl_->options_.name;
+  return ServiceClient(std::move(service), std::move(options));
+}
+
 bool ServiceRuntime::registered() const noexcept { return impl_->registered_.load(std::memory_order_relaxed); }
 
 Status ServiceRuntime::start() {

@@ -12,13 +12,25 @@
 //
 // Handshake message: 16 bytes, little-endian:
 //   0..3 magic "mShk", 4 version (1), 5 kind (1 hello_client, 2 hello_server,
-//   3 refused_uid), 6..15 zero.
+//   3 refused_uid), 6..15 zero. A hello carries two descriptors (data,
+//   control) or three (plus the ring's loan pool).
+//
+// Path choice: each send goes inline (copied into the ring) or through a
+// loaned pool buffer, by EndpointOptions::send_path, the calling thread's
+// ScopedSendPath and the crossover (docs/cost-model.md). The receiver copies
+// either kind out in recv(), so it needs no option.
+#include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <bit>
+#include <cstring>
 #include <string>
 
 #include "impl.hpp"
+#include "missive/core/cpu_relax.hpp"
+#include "missive/costmodel/profile.hpp"
 #include "missive/platform/credentials.hpp"
 #include "missive/platform/fd_passing.hpp"
 #include "missive/platform/unix_socket.hpp"
@@ -68,15 +80,59 @@ std::string socket_name(std::string_view name) {
 
 Deadline earlier(Deadline a, Deadline b) noexcept { return a.when() <= b.when() ? a : b; }
 
+// The calling thread's per-message override and path counters.
+thread_local SendPath scoped_send_path = SendPath::automatic;
+thread_local SendPathCounts send_path_counts{};
+
+// The ring a side sends on: the caller's config, plus a loan pool of 4
+// buffers of the ring's largest message unless it sized one or sends inline only.
+shm::RingConfig ring_config(const EndpointOptions& options) noexcept {
+  shm::RingConfig config = options.ring;
+  if (options.send_path == SendPath::inline_copy || config.loan_buffers != 0) return config;
+  const std::size_t capacity = std::bit_ceil(std::clamp<std::size_t>(config.capacity_bytes, 4096, std::size_t{1} << 30));
+  config.loan_buffers = 4;
+  config.loan_buffer_bytes = config.max_message_bytes != 0 ? config.max_message_bytes : capacity / 2 - 8;
+  return config;
+}
+
+// The size from which automatic sends loan.
+std::size_t crossover_of(const EndpointOptions& options) {
+  return options.crossover_bytes.has_value() ? *options.crossover_bytes
+                                             : costmodel::active_profile().profile.crossover_bytes;
+}
+
+// Attaches to a peer's ring: two descriptors, or three with a loan pool.
+Result<shm::RingReceiver> attach_ring(std::vector<Fd>& fds, const shm::WaitPolicy& policy) {
+  if (fds.size() == 3) return shm::RingReceiver::attach(std::move(fds[0]), std::move(fds[1]), std::move(fds[2]), policy);
+  return shm::RingReceiver::attach(std::move(fds[0]), std::move(fds[1]), policy);
+}
+
+// The descriptors of a ring to hand over (pool last, when there is one).
+std::vector<int> ring_fds(const shm::RingSender& tx) {
+  std::vector<int> fds{tx.data_fd().get(), tx.control_fd().get()};
+  if (tx.pool_fd().valid()) fds.push_back(tx.pool_fd().get());
+  return fds;
+}
+
+bool hello_fd_count_ok(std::size_t n) noexcept { return n == 2 || n == 3; }
+
 class ShmConnection final : public ConnectionImpl {
  public:
-  ShmConnection(shm::RingSender tx, shm::RingReceiver rx, PeerInfo peer) noexcept
-      : tx_(std::move(tx)), rx_(std::move(rx)), peer_(peer) {}
+  ShmConnection(shm::RingSender tx, shm::RingReceiver rx, PeerInfo peer, SendPath path,
+                std::size_t crossover) noexcept
+      : tx_(std::move(tx)), rx_(std::move(rx)), peer_(peer), path_(path), crossover_(crossover) {}
   ~ShmConnection() override { close(); }
 
-  Status send(std::span<const std::byte> message, Deadline deadline) override { return tx_.send(message, deadline); }
+  Status send(std::span<const std::byte> message, Deadline deadline) override {
+    if (loans_this(message.size())) {
+      Status s = send_loaned(message, deadline, /*wait=*/true);
+      if (s.code() != Errc::would_block || message.size() > tx_.max_message_size()) return s;
+      ++send_path_counts.loan_fallbacks;  // every buffer in flight: inline costs less than waiting
+    }
+    return counted_inline(tx_.send(message, deadline));
+  }
   Status try_send(std::span<const std::byte> message) override {
-    Status s = tx_.try_send(message);
+    Status s = try_send_chosen(message);
     // A dead receiver never drains the ring: without this check a try_send
     // loop against it would see would_block forever.
     if (s.code() == Errc::would_block && (++tx_idle_ % liveness_every) == 0) {
@@ -100,22 +156,83 @@ class ShmConnection final : public ConnectionImpl {
   }
   PeerInfo peer() const noexcept override { return peer_; }
   Scheme scheme() const noexcept override { return Scheme::shm; }
-  std::size_t max_message_size() const noexcept override { return tx_.max_message_size(); }
+  std::size_t max_message_size() const noexcept override {
+    return std::max(tx_.max_message_size(), path_ == SendPath::inline_copy ? 0 : tx_.loan_buffer_size());
+  }
 
  private:
   // try_* calls that would block check the peer's pidfd (one poll) this often.
   static constexpr unsigned liveness_every = 256;
 
+  // True when a message of `size` bytes goes through a loan: the thread's
+  // override, else the connection's path, else the crossover; a message too
+  // large for the ring must loan, one too large for a buffer cannot.
+  [[nodiscard]] bool loans_this(std::size_t size) const noexcept {
+    if (tx_.loan_buffer_count() == 0 || size > tx_.loan_buffer_size()) return false;
+    if (size > tx_.max_message_size()) return true;
+    const SendPath requested = scoped_send_path != SendPath::automatic ? scoped_send_path : path_;
+    return costmodel::choose_path(requested, size, crossover_) == SendPath::loan;
+  }
+
+  Status try_send_chosen(std::span<const std::byte> message) {
+    if (loans_this(message.size())) {
+      Status s = send_loaned(message, Deadline::now_or_never(), /*wait=*/false);
+      if (s.code() != Errc::would_block || message.size() > tx_.max_message_size()) return s;
+      ++send_path_counts.loan_fallbacks;
+    }
+    return counted_inline(tx_.try_send(message));
+  }
+
+  static Status counted_inline(Status sent) noexcept {
+    if (sent) ++send_path_counts.inline_copies;
+    return sent;
+  }
+
+  // Copies `message` into a loaned buffer and publishes it. would_block when
+  // no buffer is free and `wait` is false (or the message fits the ring: the
+  // caller then sends it inline); with `wait`, a message only a buffer can
+  // hold waits for one until the deadline, checking the peer's life.
+  Status send_loaned(std::span<const std::byte> message, Deadline deadline, bool wait) {
+    auto loan = tx_.loan(message.size());
+    for (unsigned round = 0; !loan && loan.code() == Errc::would_block; ++round) {
+      if (!wait || message.size() <= tx_.max_message_size()) return loan.error();
+      if (deadline.expired()) return Error{Errc::timed_out, "no loan buffer came back before the deadline"};
+      backoff(round);
+      if (round % liveness_every == liveness_every - 1) {
+        if (Status peer = tx_.check_peer(); !peer) return peer;
+      }
+      loan = tx_.loan(message.size());
+    }
+    if (!loan) return loan.error();
+    if (!message.empty()) std::memcpy(loan->bytes().data(), message.data(), message.size());
+    Status s = wait ? tx_.send_loan(std::move(*loan), deadline) : tx_.try_send_loan(std::move(*loan));
+    if (s) ++send_path_counts.loans;
+    return s;  // on error the loan drops here and its buffer returns to the pool
+  }
+
+  // Waiting for a buffer the receiver has yet to return: spin a little, then
+  // sleep 20 us at a time (buffers come back when the receiver copies out).
+  static void backoff(unsigned round) noexcept {
+    if (round < 1024) {
+      cpu_relax();
+      return;
+    }
+    const timespec pause{0, 20'000};
+    ::nanosleep(&pause, nullptr);
+  }
+
   shm::RingSender tx_;
   shm::RingReceiver rx_;
   PeerInfo peer_;
+  SendPath path_;
+  std::size_t crossover_;
   unsigned tx_idle_ = 0;
   unsigned rx_idle_ = 0;
 };
 
 // Both sides after the hellos: watch the peer's life with two pidfds (one per
 // ring), learn its credentials, close the socket.
-Result<Connection> finish(const Fd& socket, shm::RingSender tx, shm::RingReceiver rx) {
+Result<Connection> finish(const Fd& socket, shm::RingSender tx, shm::RingReceiver rx, const EndpointOptions& options) {
   auto cred = platform::peer_credentials(socket);
   if (!cred) return cred.error();
   auto pidfd = platform::peer_pidfd(socket);
@@ -126,7 +243,8 @@ Result<Connection> finish(const Fd& socket, shm::RingSender tx, shm::RingReceive
   rx.watch_peer(std::move(*second));
   tx.drop_fds();
   return Connection(std::make_unique<ShmConnection>(std::move(tx), std::move(rx),
-                                                    PeerInfo{cred->pid, cred->uid, cred->gid, true}));
+                                                    PeerInfo{cred->pid, cred->uid, cred->gid, true},
+                                                    options.send_path, crossover_of(options)));
 }
 
 // Receives a hello with exactly `fds_expected` descriptors.
@@ -178,17 +296,17 @@ class ShmListener final : public ListenerImpl {
     }
     auto hello = recv_hello(client, deadline);
     if (!hello) return hello.error();
-    if (hello->first != HelloKind::client || hello->second.size() != 2) {
-      return Error{Errc::corrupted, "shm handshake: expected a client hello with two descriptors"};
+    if (hello->first != HelloKind::client || !hello_fd_count_ok(hello->second.size())) {
+      return Error{Errc::corrupted, "shm handshake: expected a client hello with two or three descriptors"};
     }
-    auto rx = shm::RingReceiver::attach(std::move(hello->second[0]), std::move(hello->second[1]), options_.wait);
+    auto rx = attach_ring(hello->second, options_.wait);
     if (!rx) return rx.error();
-    auto tx = shm::RingSender::create(options_.ring, options_.wait);
+    auto tx = shm::RingSender::create(ring_config(options_), options_.wait);
     if (!tx) return tx.error();
     const Hello reply = make_hello(HelloKind::server);
-    const int fds[2] = {tx->data_fd().get(), tx->control_fd().get()};
+    const std::vector<int> fds = ring_fds(*tx);
     if (Status s = platform::send_fds(client, reply, fds, deadline); !s) return s.error();
-    return finish(client, std::move(*tx), std::move(*rx));
+    return finish(client, std::move(*tx), std::move(*rx), options_);
   }
 
   Fd socket_;
@@ -214,10 +332,10 @@ Result<Connection> connect_shm(std::string_view name, Deadline deadline, const C
     if (socket.code() == Errc::refused) return Error{Errc::refused, "no listener at this shm:// address"};
     return socket.error();
   }
-  auto tx = shm::RingSender::create(options.ring, options.wait);
+  auto tx = shm::RingSender::create(ring_config(options), options.wait);
   if (!tx) return tx.error();
   const Hello hello = make_hello(HelloKind::client);
-  const int fds[2] = {tx->data_fd().get(), tx->control_fd().get()};
+  const std::vector<int> fds = ring_fds(*tx);
   // A listener that refuses us may close before reading: then this send fails
   // and its refusal is still waiting to be read below.
   const Status sent = platform::send_fds(*socket, hello, fds, deadline);
@@ -235,12 +353,23 @@ Result<Connection> connect_shm(std::string_view name, Deadline deadline, const C
     return Error{Errc::permission_denied, "the shm listener refused this uid (ListenOptions::allowed_uids)"};
   }
   if (!sent) return sent.error();
-  if (reply->first != HelloKind::server || reply->second.size() != 2) {
-    return Error{Errc::corrupted, "shm handshake: expected a server hello with two descriptors"};
+  if (reply->first != HelloKind::server || !hello_fd_count_ok(reply->second.size())) {
+    return Error{Errc::corrupted, "shm handshake: expected a server hello with two or three descriptors"};
   }
-  auto rx = shm::RingReceiver::attach(std::move(reply->second[0]), std::move(reply->second[1]), options.wait);
+  auto rx = attach_ring(reply->second, options.wait);
   if (!rx) return rx.error();
-  return finish(*socket, std::move(*tx), std::move(*rx));
+  return finish(*socket, std::move(*tx), std::move(*rx), options);
 }
 
 }  // namespace missive::transport::detail
+
+namespace missive::transport {
+
+ScopedSendPath::ScopedSendPath(SendPath path) noexcept : previous_(detail::scoped_send_path) {
+  detail::scoped_send_path = path;
+}
+ScopedSendPath::~ScopedSendPath() { detail::scoped_send_path = previous_; }
+
+SendPathCounts this_thread_send_path_counts() noexcept { return detail::send_path_counts; }
+
+}  // namespace missive::transport

@@ -9,8 +9,10 @@
 namespace missive::cli {
 
 void add_tour_command(CLI::App& app, int& exit_code);
+void add_calibrate_command(CLI::App& app, int& exit_code);
 void add_host_command(CLI::App& app, int& exit_code);
 void add_call_command(CLI::App& app, int& exit_code);
 void add_top_command(CLI::App& app, int& exit_code);
+void add_bft_command(CLI::App& app, int& exit_code);
 
 }  // namespace missive::cli

@@ -20,6 +20,7 @@
 #include "missive/service/service_client.hpp"
 #include "missive/services/fs_protocol.hpp"
 #include "missive/services/kv_protocol.hpp"
+#include "tour/programs.hpp"
 #include "tour/tour.hpp"
 
 namespace missive::cli {
@@ -27,16 +28,6 @@ namespace {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-
-// The service programs sit next to `missive` when installed, and in
-// build/<preset>/services/ in a build tree.
-std::string find_program(const std::string& name) {
-  const fs::path self = fs::read_symlink("/proc/self/exe").parent_path();
-  for (const fs::path& candidate : {self / name, self / ".." / ".." / "services" / name}) {
-    if (fs::exists(candidate)) return fs::weakly_canonical(candidate).string();
-  }
-  return {};
-}
 
 struct Stopwatch {
   Clock::time_point start = Clock::now();
@@ -48,8 +39,8 @@ class ServicesTour {
   ServicesTour(const TourOptions& options, fs::path work) : options_(options), work_(std::move(work)) {}
 
   int run() {
-    const std::string kvd = find_program("missive-kvd");
-    const std::string fsd = find_program("missive-fsd");
+    const std::string kvd = find_service_program("missive-kvd");
+    const std::string fsd = find_service_program("missive-fsd");
     if (kvd.empty() || fsd.empty()) {
       fmt::print("  missive-kvd / missive-fsd not found next to this program; build the `kvd` and `fsd` targets\n");
       return 1;

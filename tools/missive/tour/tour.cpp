@@ -13,6 +13,9 @@ const std::vector<Chapter>& tour_chapters() {
       {"transports", "Transports between processes: shm, unix, and a raw socketpair", tour_transports},
       {"fairness", "Fair queuing: equal message rates vs equal bytes", tour_fairness},
       {"services", "The service host: services by name, a crash contained and restarted", tour_services},
+      {"deadlock", "Deadlock: a ring of waiting services found and broken", tour_deadlock},
+      {"cost-model", "The cost model: sigma, B_k, B_cc and the crossover x* of this machine", tour_cost_model},
+      {"bft", "Byzantine broadcast: four members, one equivocating, all correct ones agree", tour_bft},
   };
   return chapters;
 }

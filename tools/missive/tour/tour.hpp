@@ -29,5 +29,8 @@ int tour_channels(const TourOptions& options);
 int tour_transports(const TourOptions& options);
 int tour_fairness(const TourOptions& options);
 int tour_services(const TourOptions& options);
+int tour_deadlock(const TourOptions& options);
+int tour_cost_model(const TourOptions& options);
+int tour_bft(const TourOptions& options);
 
 }  // namespace missive::cli

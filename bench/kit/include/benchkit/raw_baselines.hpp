@@ -1,7 +1,8 @@
-// raw_baselines.hpp - the transports missive's shared-memory rings are measured
-// against, written for the measurement and nothing else: a forked echo child,
-// core pinning, block timing, and raw ping-pong over one shared mapping, a
-// socketpair and two pipes. Benchmarks only: none of this is part of the library.
+// benchkit/raw_baselines.hpp - the transports missive's shared-memory rings are
+// measured against, written for the measurement and nothing else: a forked echo
+// child, core pinning, block timing, and raw ping-pong over one shared mapping, a
+// socketpair and two pipes. Shared by bench/transport_bench and `missive
+// calibrate` (benchkit/calibration.hpp). None of this is part of the library.
 //
 // Conventions of every ping-pong here: the parent sends `size` bytes, the
 // child copies them out into its own buffer, sends them back, the parent
@@ -288,6 +289,34 @@ inline std::optional<StreamEnds> make_pipes() noexcept {
     return std::nullopt;
   }
   return StreamEnds{down[1], up[0], down[0], up[1]};
+}
+
+// Ping-pong of `size`-byte messages over a socketpair or two pipes with a
+// forked, pinned echo child: write_all, then read_all, both ways. `rounds`
+// timed round trips after warmup_rounds(rounds) untimed ones.
+inline Timing stream_pingpong(std::size_t size, std::uint64_t rounds, bool use_socketpair) {
+  auto ends = use_socketpair ? make_socketpair() : make_pipes();
+  if (!ends) return {};
+  const std::uint64_t warm = warmup_rounds(rounds);
+  Forked child = Forked::start([&]() -> int {
+    std::vector<std::byte> buffer(size);
+    for (std::uint64_t i = 0; i < warm + rounds; ++i) {
+      if (!read_all(ends->child_read, buffer.data(), size)) return 4;
+      if (!write_all(ends->child_write, buffer.data(), size)) return 5;
+    }
+    return 0;
+  });
+  std::vector<std::byte> buffer(size, std::byte{0x5a});
+  auto round_trip = [&] {
+    return write_all(ends->parent_write, buffer.data(), size) && read_all(ends->parent_read, buffer.data(), size);
+  };
+  Timing t;
+  bool warmed = true;
+  for (std::uint64_t w = 0; w < warm && warmed; ++w) warmed = round_trip();
+  if (warmed) t = time_blocks(rounds, round_trip);
+  ends->close_all();  // a child still reading sees EOF and exits
+  if (!child.wait()) t.ok = false;
+  return t;
 }
 
 }  // namespace rawbase
