@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "host_support.hpp"
 #include "missive/service/host.hpp"
 #include "missive/service/service_client.hpp"
 #include "missive/wire/message.hpp"
@@ -41,14 +42,8 @@ class DeadlockRing : public ::testing::Test {
       text += "[[service]]\nname = \"" + service_name(i) + "\"\ncommand = \"" + ECHO_SERVICE_PATH +
               "\"\nfairness = \"equal_messages\"\nworkers = 1\n";
     }
-    CallResult<Manifest> manifest = parse_manifest(text);
-    ASSERT_TRUE(manifest) << manifest.error().message();
-    HostOptions options;
-    options.manifest = *manifest;
-    CallResult<std::unique_ptr<Host>> host = Host::start(std::move(options));
-    ASSERT_TRUE(host) << host.error().message();
-    host_ = std::move(*host);
-    for (int i = 0; i < 8; ++i) ASSERT_TRUE(host_->wait_running(service_name(i), Deadline::after(10s)));
+    host_ = testing::start_host_from_text(text, {"s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7"});
+    ASSERT_NE(host_, nullptr);
   }
 
   // Calls path[0].relay with the rest of the path.

@@ -25,6 +25,7 @@
 #include <string>
 #include <thread>
 
+#include "host_support.hpp"
 #include "missive/service/host.hpp"
 #include "missive/service/service_client.hpp"
 #include "missive/services/kv_protocol.hpp"
@@ -64,14 +65,9 @@ TEST(FaultInjection, EveryCallEndsCleanlyWhileServicesAreKilledAgainAndAgain) {
     text += std::string("[[service]]\nname = \"") + name + "\"\ncommand = \"" + ECHO_SERVICE_PATH +
             "\"\nbackoff_ms = 1\nbackoff_max_ms = 20\nmax_restarts = 100000\n";
   }
-  CallResult<Manifest> manifest = parse_manifest(text);
-  ASSERT_TRUE(manifest) << manifest.error().message();
   {
-    HostOptions options;
-    options.manifest = *manifest;
-    CallResult<std::unique_ptr<Host>> host = Host::start(std::move(options));
-    ASSERT_TRUE(host) << host.error().message();
-    for (const char* name : {"alpha", "beta", "gamma"}) ASSERT_TRUE((*host)->wait_running(name, Deadline::after(10s)));
+    std::unique_ptr<Host> host = testing::start_host_from_text(text, {"alpha", "beta", "gamma"});
+    ASSERT_NE(host, nullptr);
 
     constexpr auto call_deadline = 500ms;
     constexpr auto slack = 250ms;  // a shared 2-core machine: scheduling delay
@@ -108,11 +104,11 @@ TEST(FaultInjection, EveryCallEndsCleanlyWhileServicesAreKilledAgainAndAgain) {
     const char* names[] = {"alpha", "beta", "gamma"};
     for (int k = 0; k < kills; ++k) {
       const char* victim = names[rng() % 3];
-      CallResult<LookupReply> up = (*host)->wait_running(victim, Deadline::after(10s));
+      CallResult<LookupReply> up = host->wait_running(victim, Deadline::after(10s));
       ASSERT_TRUE(up) << "kill " << k << ": " << up.error().message();
       std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 20));  // let some calls land
       if (::kill(static_cast<pid_t>(up->pid), SIGKILL) == 0) ++killed;
-      ASSERT_TRUE((*host)->wait_running(victim, Deadline::after(10s), up->generation)) << "no restart after kill " << k;
+      ASSERT_TRUE(host->wait_running(victim, Deadline::after(10s), up->generation)) << "no restart after kill " << k;
     }
     stop = true;
     for (auto& t : clients) t.join();
@@ -147,15 +143,11 @@ TEST(FaultInjection, NoAcknowledgedKvdWriteIsLostAcrossKills) {
   const std::string address = "unix:@missive-kvfault-" + std::to_string(::getpid());
   const std::string text = "[host]\naddress = \"" + address + "\"\n[[service]]\nname = \"kvd\"\ncommand = \"" + KVD_PATH +
                            "\"\nargs = [\"--dir\", \"" + dir + "\"]\nbackoff_ms = 1\nmax_restarts = 100000\n";
-  CallResult<Manifest> manifest = parse_manifest(text);
-  ASSERT_TRUE(manifest) << manifest.error().message();
-  HostOptions options;
-  options.manifest = *manifest;
-  CallResult<std::unique_ptr<Host>> host = Host::start(std::move(options));
-  ASSERT_TRUE(host) << host.error().message();
-  ASSERT_TRUE((*host)->wait_running("kvd", Deadline::after(10s)));
+  std::unique_ptr<Host> host = testing::start_host_from_text(text, {"kvd"});
+  ASSERT_NE(host, nullptr);
 
   std::atomic<bool> stop{false};
+  std::atomic<std::size_t> acked{0};  // progress for the killer; relaxed: a count, no data behind it
   std::vector<std::pair<std::string, std::string>> acknowledged;  // writer thread only until joined
   std::thread writer([&] {
     ServiceClient kv("kvd", {.host_address = address});
@@ -164,16 +156,24 @@ TEST(FaultInjection, NoAcknowledgedKvdWriteIsLostAcrossKills) {
       put.key = "key-" + std::to_string(n);
       put.value = "value-" + std::to_string(n * 7919);
       CallResult<services::KvPutReply> reply = kv.call<services::KvPutReply>("kv.put", put, Deadline::after(1s));
-      if (reply) acknowledged.emplace_back(put.key, put.value);
+      if (reply) {
+        acknowledged.emplace_back(put.key, put.value);
+        acked.fetch_add(1, std::memory_order_relaxed);
+      }
     }
   });
   std::mt19937 rng(11);
   for (int k = 0; k < kills; ++k) {
-    CallResult<LookupReply> up = (*host)->wait_running("kvd", Deadline::after(10s));
+    CallResult<LookupReply> up = host->wait_running("kvd", Deadline::after(10s));
     ASSERT_TRUE(up);
-    std::this_thread::sleep_for(std::chrono::milliseconds(5 + rng() % 30));
+    // Let each instance acknowledge a few writes first (slow machines and
+    // sanitizers), then kill it at a random moment of the put stream.
+    const std::size_t before = acked.load(std::memory_order_relaxed);
+    const auto give_up = Clock::now() + 10s;
+    while (acked.load(std::memory_order_relaxed) < before + 2 && Clock::now() < give_up) std::this_thread::sleep_for(1ms);
+    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 20));
     ::kill(static_cast<pid_t>(up->pid), SIGKILL);
-    ASSERT_TRUE((*host)->wait_running("kvd", Deadline::after(10s), up->generation));
+    ASSERT_TRUE(host->wait_running("kvd", Deadline::after(10s), up->generation));
   }
   stop = true;
   writer.join();
@@ -188,7 +188,7 @@ TEST(FaultInjection, NoAcknowledgedKvdWriteIsLostAcrossKills) {
   }
   EXPECT_EQ(missing, 0u) << "of " << acknowledged.size() << " acknowledged writes";
   std::printf("%d kills of kvd, %zu acknowledged writes, %zu missing\n", kills, acknowledged.size(), missing);
-  (*host)->stop();
+  host->stop();
   std::filesystem::remove_all(dir);
 }
 

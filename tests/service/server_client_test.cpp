@@ -299,7 +299,9 @@ std::pair<std::uint64_t, std::uint64_t> saturate(sched::FairnessMode mode, int t
   options.dispatch = Dispatch::fair_queue;
   options.scheduling.mode = mode;
   options.workers = 1;
-  const std::string address = unique_address("unix");
+  // inproc: moving a 64 KiB request must stay far cheaper than serving it,
+  // also under sanitizers, or the large client's flow runs dry.
+  const std::string address = unique_address("inproc");
   auto server = Server::create(address, options);
   EXPECT_TRUE(server);
   (*server)->handle("work", [](const CallContext&, std::span<const std::byte> body) -> CallResult<Bytes> {
@@ -357,6 +359,11 @@ std::pair<std::uint64_t, std::uint64_t> saturate(sched::FairnessMode mode, int t
 // Issue 7 end to end: with weights proportional to message size, a client of
 // small requests completes as many as a client of large ones.
 TEST(ServerFairQueue, EqualMessagesModeServesSmallAndLargeClientsAtTheSameMessageRate) {
+#if defined(__SANITIZE_THREAD__)
+  // A rate measurement, not a race test: under TSan the clients cannot keep
+  // the 64 KiB flow backlogged, so the count says nothing about the scheduler.
+  GTEST_SKIP() << "timing-dependent; runs in the release and ASan builds";
+#endif
   const auto [small, large] = saturate(sched::FairnessMode::equal_messages, 400);
   std::printf("equal_messages: served %llu small, %llu large\n", static_cast<unsigned long long>(small),
               static_cast<unsigned long long>(large));

@@ -10,7 +10,10 @@
 //   credentials, uid check, ring exchange; bounded by handshake_timeout per
 //   client). A client that is refused by the uid allow-list or that breaks the
 //   handshake is dropped and accept() goes on waiting for the next one; it
-//   returns only a working Connection or the deadline's timed_out.
+//   returns only a working Connection or the deadline's timed_out. The
+//   deadline bounds the wait for a client; a handshake begun before it is
+//   finished (up to handshake_timeout), so accept() may return that much late
+//   rather than refuse a client that connected in time.
 // - Connections outlive their Listener.
 #pragma once
 

@@ -94,6 +94,12 @@ CallResult<std::vector<std::byte>> Client::wait_reply(std::uint64_t id, Deadline
     Result<RecordView> view = RecordView::parse(scratch_, options_.limits);
     if (!view) continue;  // a reply we cannot read cannot be matched either
     const std::uint64_t reply_id = view->get_u64(1);
+    if (reply_id == id) {  // the common case: the reply we wait for, decoded in place
+      outstanding_.erase(id);
+      Result<Reply> reply = Reply::decode(*view);
+      if (!reply) return reply.error();
+      return reply_result(std::move(*reply));
+    }
     if (outstanding_.count(reply_id) == 0) {
       ++stats_.late_replies;
       continue;

@@ -78,7 +78,6 @@ std::string socket_name(std::string_view name) {
   return out;
 }
 
-Deadline earlier(Deadline a, Deadline b) noexcept { return a.when() <= b.when() ? a : b; }
 
 // The calling thread's per-message override and path counters.
 thread_local SendPath scoped_send_path = SendPath::automatic;
@@ -268,7 +267,11 @@ class ShmListener final : public ListenerImpl {
         if (client.code() == Errc::timed_out) return Error{Errc::timed_out, "no shm connection before the deadline"};
         return client.error();
       }
-      auto conn = handshake(*client, earlier(deadline, Deadline::after(options_.handshake_timeout)));
+      // The caller's deadline bounds the wait for a client, not the handshake
+      // of one already accepted: cutting that short would turn a client that
+      // connected in time into a `refused` (seen with servers that accept in
+      // short slices). handshake_timeout alone bounds it.
+      auto conn = handshake(*client, Deadline::after(options_.handshake_timeout));
       if (conn) {
         ++stats_.accepted;
         return conn;
