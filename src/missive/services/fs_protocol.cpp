@@ -6,23 +6,15 @@
 namespace missive::services {
 namespace {
 
+using detail::finish;
+using detail::read_version;
 using detail::StrictFields;
-
-std::uint64_t read_version(StrictFields& fields) {
-  return fields.u64(protocol_version_tag, protocol_version_when_absent);
-}
 
 Result<FileKind> kind_from_wire(std::uint64_t value) {
   if (value < static_cast<std::uint64_t>(FileKind::regular) || value > static_cast<std::uint64_t>(FileKind::other)) {
     return Error{Errc::malformed_record, "unknown file kind"};
   }
   return static_cast<FileKind>(value);
-}
-
-template <class T>
-Result<T> finish(const StrictFields& fields, T message) {
-  if (Status s = fields.status(); !s) return s.error();
-  return message;
 }
 
 }  // namespace

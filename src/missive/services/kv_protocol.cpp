@@ -5,17 +5,9 @@
 namespace missive::services {
 namespace {
 
+using detail::finish;
+using detail::read_version;
 using detail::StrictFields;
-
-std::uint64_t read_version(StrictFields& fields) {
-  return fields.u64(protocol_version_tag, protocol_version_when_absent);
-}
-
-template <class T>
-Result<T> finish(const StrictFields& fields, T message) {
-  if (Status s = fields.status(); !s) return s.error();
-  return message;
-}
 
 }  // namespace
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "missive/core/result.hpp"
+#include "missive/services/request_version.hpp"
 #include "missive/wire/record_view.hpp"
 
 namespace missive::services::detail {
@@ -45,5 +46,17 @@ class StrictFields {
   const RecordView& record_;
   Error first_error_{};
 };
+
+// The request's protocol version (tag 15; 1 when absent), read strictly.
+inline std::uint64_t read_version(StrictFields& fields) {
+  return fields.u64(protocol_version_tag, protocol_version_when_absent);
+}
+
+// The decoded message, or the first field error the reads met.
+template <class T>
+Result<T> finish(const StrictFields& fields, T message) {
+  if (Status s = fields.status(); !s) return s.error();
+  return message;
+}
 
 }  // namespace missive::services::detail
