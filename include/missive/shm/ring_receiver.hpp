@@ -90,6 +90,15 @@ class RingReceiver {
   void set_wait_policy(const WaitPolicy& policy) noexcept { policy_ = policy; }
   [[nodiscard]] const WaitStats& stats() const noexcept { return stats_; }
 
+  // Event waits (poll/epoll on a descriptor the transport owns; see
+  // transport Connection::readable_fd). arm_event() announces that this side
+  // is about to wait: from then on the sender signals after every publish
+  // until disarm_event(). Protocol: after a try_recv that returned
+  // would_block, arm, then try_recv once more (the recheck that closes the
+  // race with a publish that did not see the flag). Receiver thread only.
+  void arm_event() noexcept { control().arm_event(); }
+  void disarm_event() noexcept { control().disarm_event(); }
+
   // --- Loans (shm/loan.hpp). Receiver thread only. -------------------------
   // As attach, plus the ring's loan pool (RingSender::pool_fd()): mapped
   // READ-ONLY; its header is validated like the data segment's (bad_magic,

@@ -110,6 +110,11 @@ class RingSender {
   void set_wait_policy(const WaitPolicy& policy) noexcept { policy_ = policy; }
   [[nodiscard]] const WaitStats& stats() const noexcept { return stats_; }
 
+  // True while the receiver announced an event wait (RingReceiver::arm_event):
+  // call it after each ok publish and signal the receiver's descriptor when
+  // true. One seq_cst load of a line the receiver rarely writes.
+  [[nodiscard]] bool receiver_event_armed() const noexcept { return control().peek_event_armed(); }
+
   // --- Loans (zero-copy; shm/loan.hpp). Sender thread only. ---------------
   // The pool descriptor to hand to the receiver with the other two (invalid
   // when the ring has no pool); sealed like the data segment.
@@ -122,6 +127,11 @@ class RingSender {
   // try_send. Never blocks, no system call. The Loan must not outlive this
   // sender or survive a move of it.
   [[nodiscard]] Result<Loan> loan(std::size_t size) noexcept;
+  // As loan(size), waiting per the wait policy until a buffer comes back or
+  // the deadline passes: timed_out then (Deadline::now_or_never(): fails at
+  // once with would_block), peer_died when the watched receiver exits. The
+  // receiver wakes a parked sender when it returns a buffer.
+  [[nodiscard]] Result<Loan> loan(std::size_t size, Deadline deadline) noexcept;
   // Publishes a loan (a 24-byte ring record naming the buffer): the receiver
   // reads the bytes in place or copies them. On ok the loan is consumed; on
   // any error the caller keeps it. Errors as try_send / send;
@@ -145,6 +155,9 @@ class RingSender {
   [[nodiscard]] Status create_pool(const RingConfig& config, std::uint64_t session);
   // Moves buffers the receiver returned from in flight to free.
   void reclaim_returned() noexcept;
+  // True when some in-flight buffer was returned (seq_cst loads: the [R] of
+  // the parking handshake with the receiver's return_loan).
+  [[nodiscard]] bool any_returned() const noexcept;
   // A Loan dropped unsent.
   void return_unsent(std::uint32_t index) noexcept;
   [[nodiscard]] Status publish_loan(Loan& loan, Deadline deadline, bool wait) noexcept;

@@ -10,6 +10,7 @@
 #include "missive/platform/memfd.hpp"
 #include "missive/shm/detail/pool_layout.hpp"
 #include "missive/shm/ring_sender.hpp"
+#include "park.hpp"
 
 namespace missive::shm {
 
@@ -25,6 +26,14 @@ std::uint32_t returned_generation(const platform::Mapping& control, std::uint32_
   const auto* returns =
       reinterpret_cast<const std::uint32_t*>(control.bytes().data() + detail::control_returns_offset);
   return std::atomic_ref<std::uint32_t>(const_cast<std::uint32_t&>(returns[index])).load(std::memory_order_acquire);
+}
+
+// As returned_generation, seq_cst: the load half [R] of the parking handshake
+// for a sender waiting for a buffer (the receiver's return is the store [W]).
+std::uint32_t returned_generation_for_wait(const platform::Mapping& control, std::uint32_t index) noexcept {
+  const auto* returns =
+      reinterpret_cast<const std::uint32_t*>(control.bytes().data() + detail::control_returns_offset);
+  return std::atomic_ref<std::uint32_t>(const_cast<std::uint32_t&>(returns[index])).load(std::memory_order_seq_cst);
 }
 
 }  // namespace
@@ -76,6 +85,30 @@ void RingSender::reclaim_returned() noexcept {
       in_flight_.pop_back();
     } else {
       ++i;
+    }
+  }
+}
+
+bool RingSender::any_returned() const noexcept {
+  for (const std::uint32_t index : in_flight_) {
+    if (returned_generation_for_wait(control_map_, index) == generation_[index]) return true;
+  }
+  return false;
+}
+
+Result<Loan> RingSender::loan(std::size_t size, Deadline deadline) noexcept {
+  for (;;) {
+    auto lent = loan(size);
+    if (lent.code() != Errc::would_block || deadline.when() == Deadline::now_or_never().when()) return lent;
+    // Ready when a buffer came back or the receiver closed (loan() reports it).
+    const auto ready = [this]() noexcept { return any_returned() || control().peek_closed(); };
+    if (Status waited = detail::wait_until(ready, data().sender_parked, control().sender_doorbell, policy_, peer_,
+                                           stats_, deadline);
+        !waited) {
+      if (waited.code() == Errc::timed_out) {
+        return Error{Errc::timed_out, "no loan buffer came back before the deadline"};
+      }
+      return waited.error();
     }
   }
 }

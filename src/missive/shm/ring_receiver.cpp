@@ -384,9 +384,13 @@ Result<RingReceiver::Payload> RingReceiver::payload_of(const Record& record) noe
 
 void RingReceiver::return_loan(std::uint32_t index, std::uint32_t generation) noexcept {
   auto* returns = reinterpret_cast<std::uint32_t*>(control_map_.writable_bytes().data() + detail::control_returns_offset);
-  // release: every read of the buffer before this store happens-before the
-  // sender's next writes to it (its acquire load sees `generation`).
-  std::atomic_ref<std::uint32_t>(returns[index]).store(generation, std::memory_order_release);
+  // release half: every read of the buffer before this store happens-before
+  // the sender's next writes to it (its acquire load sees `generation`).
+  // seq_cst: also the store half [W] of the parking handshake with a sender
+  // waiting for a buffer (RingSender::loan with a deadline), whose flag we
+  // load next [L].
+  std::atomic_ref<std::uint32_t>(returns[index]).store(generation, std::memory_order_seq_cst);
+  detail::wake_if_parked(data().sender_parked, control().sender_doorbell, stats_);
 }
 
 Result<View> RingReceiver::try_recv_view() {

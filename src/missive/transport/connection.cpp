@@ -33,12 +33,99 @@ Status Connection::recv(std::vector<std::byte>& out, Deadline deadline) {
 Status Connection::try_recv(std::vector<std::byte>& out) {
   return impl_ ? impl_->try_recv(out) : Status(moved_from());
 }
+Result<Loan> Connection::loan(std::size_t size, Deadline deadline) {
+  if (!impl_) return moved_from();
+  return impl_->loan(size, deadline);
+}
+Result<Loan> Connection::try_loan(std::size_t size) { return loan(size, Deadline::now_or_never()); }
+Status Connection::send_loan(Loan&& loan, Deadline deadline) {
+  return impl_ ? impl_->send_loan(loan, deadline, true) : Status(moved_from());
+}
+Status Connection::try_send_loan(Loan&& loan) {
+  return impl_ ? impl_->send_loan(loan, Deadline::now_or_never(), false) : Status(moved_from());
+}
+Result<View> Connection::recv_view(Deadline deadline) {
+  if (!impl_) return moved_from();
+  return impl_->recv_view(deadline, true);
+}
+Result<View> Connection::try_recv_view() {
+  if (!impl_) return moved_from();
+  return impl_->recv_view(Deadline::now_or_never(), false);
+}
+Result<int> Connection::readable_fd() {
+  if (!impl_) return moved_from();
+  return impl_->readable_fd();
+}
+std::pair<Sender, Receiver> Connection::split() && {
+  std::shared_ptr<detail::ConnectionImpl> shared(std::move(impl_));
+  return {Sender(shared), Receiver(shared)};
+}
 void Connection::close() noexcept {
   if (impl_) impl_->close();
 }
 PeerInfo Connection::peer() const noexcept { return impl_ ? impl_->peer() : PeerInfo{}; }
 Scheme Connection::scheme() const noexcept { return impl_ ? impl_->scheme() : Scheme::inproc; }
 std::size_t Connection::max_message_size() const noexcept { return impl_ ? impl_->max_message_size() : 0; }
+
+// --------------------------------------------------------------------- halves
+
+Sender::Sender(std::shared_ptr<detail::ConnectionImpl> impl) noexcept : impl_(std::move(impl)) {}
+Sender::Sender(Sender&&) noexcept = default;
+Sender& Sender::operator=(Sender&&) noexcept = default;
+Sender::~Sender() = default;
+
+Status Sender::send(std::span<const std::byte> message, Deadline deadline) {
+  return impl_ ? impl_->send(message, deadline) : Status(moved_from());
+}
+Status Sender::try_send(std::span<const std::byte> message) {
+  return impl_ ? impl_->try_send(message) : Status(moved_from());
+}
+Result<Loan> Sender::loan(std::size_t size, Deadline deadline) {
+  if (!impl_) return moved_from();
+  return impl_->loan(size, deadline);
+}
+Result<Loan> Sender::try_loan(std::size_t size) { return loan(size, Deadline::now_or_never()); }
+Status Sender::send_loan(Loan&& loan, Deadline deadline) {
+  return impl_ ? impl_->send_loan(loan, deadline, true) : Status(moved_from());
+}
+Status Sender::try_send_loan(Loan&& loan) {
+  return impl_ ? impl_->send_loan(loan, Deadline::now_or_never(), false) : Status(moved_from());
+}
+void Sender::close() noexcept {
+  if (impl_) impl_->close_send();
+}
+PeerInfo Sender::peer() const noexcept { return impl_ ? impl_->peer() : PeerInfo{}; }
+Scheme Sender::scheme() const noexcept { return impl_ ? impl_->scheme() : Scheme::inproc; }
+std::size_t Sender::max_message_size() const noexcept { return impl_ ? impl_->max_message_size() : 0; }
+
+Receiver::Receiver(std::shared_ptr<detail::ConnectionImpl> impl) noexcept : impl_(std::move(impl)) {}
+Receiver::Receiver(Receiver&&) noexcept = default;
+Receiver& Receiver::operator=(Receiver&&) noexcept = default;
+Receiver::~Receiver() = default;
+
+Status Receiver::recv(std::vector<std::byte>& out, Deadline deadline) {
+  return impl_ ? impl_->recv(out, deadline) : Status(moved_from());
+}
+Status Receiver::try_recv(std::vector<std::byte>& out) {
+  return impl_ ? impl_->try_recv(out) : Status(moved_from());
+}
+Result<View> Receiver::recv_view(Deadline deadline) {
+  if (!impl_) return moved_from();
+  return impl_->recv_view(deadline, true);
+}
+Result<View> Receiver::try_recv_view() {
+  if (!impl_) return moved_from();
+  return impl_->recv_view(Deadline::now_or_never(), false);
+}
+Result<int> Receiver::readable_fd() {
+  if (!impl_) return moved_from();
+  return impl_->readable_fd();
+}
+void Receiver::close() noexcept {
+  if (impl_) impl_->close_recv();
+}
+PeerInfo Receiver::peer() const noexcept { return impl_ ? impl_->peer() : PeerInfo{}; }
+Scheme Receiver::scheme() const noexcept { return impl_ ? impl_->scheme() : Scheme::inproc; }
 
 Result<Connection> connect(std::string_view address, Deadline deadline, const ConnectOptions& options) {
   auto parsed = parse_address(address);

@@ -5,26 +5,55 @@
 // live in a shared InprocPipe kept alive by both ends.
 #include <unistd.h>
 
+#include <atomic>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "impl.hpp"
 #include "missive/channel/channel.hpp"
+#include "missive/platform/event_fd.hpp"
 
 namespace missive::transport::detail {
 namespace {
 
 using Bytes = std::vector<std::byte>;
 
+// One direction: the channel, and the receiver's doorbell for poll/epoll
+// (readable_fd). `armed` is 1 while the receiver may wait on `event`: the
+// sender signals it after each send. Why no wake-up is lost: the receiver
+// stores armed = 1 BEFORE its retry of try_recv, the sender loads armed
+// AFTER its send; both go through the channel's mutex, so either the
+// receiver's retry locks after the send (and finds the message) or before it
+// (then its armed store happens-before the sender's load, which sees 1).
+struct InprocDirection {
+  explicit InprocDirection(std::size_t capacity) : channel(capacity) {}
+  Channel<Bytes> channel;
+  std::optional<platform::EventFd> event;
+  std::atomic<std::uint32_t> armed{0};
+};
+
 // Both directions of one connection. `forward` carries connector -> acceptor.
 struct InprocPipe {
   explicit InprocPipe(std::size_t capacity) : forward(capacity), backward(capacity) {}
-  Channel<Bytes> forward;
-  Channel<Bytes> backward;
+  // A pipe with both doorbells (their eventfds may fail to be created).
+  static Result<std::shared_ptr<InprocPipe>> create(std::size_t capacity) {
+    auto pipe = std::make_shared<InprocPipe>(capacity);
+    for (InprocDirection* d : {&pipe->forward, &pipe->backward}) {
+      auto event = platform::EventFd::create();
+      if (!event) return event.error();
+      d->event.emplace(std::move(*event));
+    }
+    return pipe;
+  }
+  InprocDirection forward;
+  InprocDirection backward;
   void close_both() {
-    forward.close();
-    backward.close();
+    forward.channel.close();
+    backward.channel.close();
+    (void)forward.event->signal();  // a receiver waiting in epoll learns of the close
+    (void)backward.event->signal();
   }
 };
 
@@ -50,20 +79,22 @@ class InprocConnection final : public ConnectionImpl {
  public:
   InprocConnection(std::shared_ptr<InprocPipe> pipe, bool connector, std::size_t max_message)
       : pipe_(std::move(pipe)),
-        out_(connector ? pipe_->forward : pipe_->backward),
-        in_(connector ? pipe_->backward : pipe_->forward),
+        out_dir_(connector ? pipe_->forward : pipe_->backward),
+        in_dir_(connector ? pipe_->backward : pipe_->forward),
+        out_(out_dir_.channel),
+        in_(in_dir_.channel),
         max_message_(max_message) {}
   ~InprocConnection() override { close(); }
 
   Status send(std::span<const std::byte> message, Deadline deadline) override {
     if (message.size() > max_message_) return too_large();
     Status s = out_.send_until(Bytes(message.begin(), message.end()), deadline);
-    return s ? s : translate(s.error());
+    return s ? signalled() : translate(s.error());
   }
   Status try_send(std::span<const std::byte> message) override {
     if (message.size() > max_message_) return too_large();
     Status s = out_.try_send(Bytes(message.begin(), message.end()));
-    return s ? s : translate(s.error());
+    return s ? signalled() : translate(s.error());
   }
   Status recv(Bytes& out, Deadline deadline) override {
     Result<Bytes> r = deadline.is_never() ? in_.recv() : in_.recv_until(deadline);
@@ -73,19 +104,42 @@ class InprocConnection final : public ConnectionImpl {
   }
   Status try_recv(Bytes& out) override {
     Result<Bytes> r = in_.try_recv();
+    if (!r && r.code() == Errc::would_block && event_mode_) {
+      // Arm, then look once more (see InprocDirection). Drain the counter
+      // first: its readiness was for messages this call has now looked at.
+      (void)in_dir_.event->try_consume();
+      in_dir_.armed.store(1, std::memory_order_seq_cst);  // seq_cst: before the retry's lock (see InprocDirection)
+      r = in_.try_recv();
+    }
     if (!r) return translate(r.error());
+    if (event_mode_) in_dir_.armed.store(0, std::memory_order_relaxed);  // relaxed: a stale 1 costs one spurious signal
     out = std::move(*r);
     return ok();
+  }
+  Result<int> readable_fd() override {
+    event_mode_ = true;
+    return in_dir_.event->fd().get();
+  }
+  void close_send() noexcept override {
+    try {
+      out_.close();
+    } catch (...) {
+      // std::mutex::lock may throw system_error in theory; nothing to recover.
+    }
+    (void)out_dir_.event->signal();  // a peer waiting in epoll learns of the close
+  }
+  void close_recv() noexcept override {
+    try {
+      in_.close();
+    } catch (...) {
+      // as above
+    }
   }
   void close() noexcept override {
     // Our outgoing channel: the peer drains it, then sees closed. Our incoming
     // one: the peer's sends fail with closed from now on.
-    try {
-      out_.close();
-      in_.close();
-    } catch (...) {
-      // std::mutex::lock may throw system_error in theory; nothing to recover.
-    }
+    close_send();
+    close_recv();
   }
   PeerInfo peer() const noexcept override { return PeerInfo{::getpid(), ::getuid(), ::getgid(), true}; }
   Scheme scheme() const noexcept override { return Scheme::inproc; }
@@ -98,10 +152,20 @@ class InprocConnection final : public ConnectionImpl {
     return e;
   }
 
+  // After a send: signal the peer's doorbell when it armed its event wait
+  // (seq_cst load, after the channel's unlock; see InprocDirection).
+  Status signalled() noexcept {
+    if (out_dir_.armed.load(std::memory_order_seq_cst) != 0) (void)out_dir_.event->signal();
+    return ok();
+  }
+
   std::shared_ptr<InprocPipe> pipe_;
+  InprocDirection& out_dir_;
+  InprocDirection& in_dir_;
   Channel<Bytes>& out_;
   Channel<Bytes>& in_;
   std::size_t max_message_;
+  bool event_mode_ = false;  // receive side: readable_fd() was asked for
 };
 
 class InprocListener final : public ListenerImpl {
@@ -159,7 +223,9 @@ Result<Connection> connect_inproc(std::string_view name, Deadline deadline, cons
     return Error{Errc::permission_denied, "the inproc listener's allowed_uids excludes this uid"};
   }
   const std::size_t capacity = options.inproc_capacity;
-  auto pipe = std::make_shared<InprocPipe>(capacity);
+  auto created = InprocPipe::create(capacity);
+  if (!created) return created.error();
+  std::shared_ptr<InprocPipe> pipe = std::move(*created);
   auto conn = std::make_unique<InprocConnection>(pipe, true, options.inproc_max_message);
   Status s = deadline.is_never() ? backlog->pending.send(std::move(pipe))
                                  : backlog->pending.send_until(std::move(pipe), deadline);

@@ -8,7 +8,10 @@
 //                  <--- HELLO(server) + [data, control] of s->c
 //   attach RingReceiver(s->c)
 //   both: pidfd of the peer (SO_PEERPIDFD / pidfd_open) watched by both rings;
-//         the socket is closed, the rings carry everything from here on.
+//         the rings carry every message from here on. The socket stays open
+//         as the connection's doorbell for poll/epoll (readable_fd): a sender
+//         whose receiver armed its event wait sends one byte after each
+//         publish; a dead peer's end closes, so ours reads end-of-file.
 //
 // Handshake message: 16 bytes, little-endian:
 //   0..3 magic "mShk", 4 version (1), 5 kind (1 hello_client, 2 hello_server,
@@ -33,6 +36,7 @@
 #include "missive/costmodel/profile.hpp"
 #include "missive/platform/credentials.hpp"
 #include "missive/platform/fd_passing.hpp"
+#include "missive/platform/socket_signal.hpp"
 #include "missive/platform/unix_socket.hpp"
 #include "missive/shm/ring_receiver.hpp"
 #include "missive/shm/ring_sender.hpp"
@@ -115,20 +119,29 @@ std::vector<int> ring_fds(const shm::RingSender& tx) {
 
 bool hello_fd_count_ok(std::size_t n) noexcept { return n == 2 || n == 3; }
 
+// Thread safety: the send side (tx_, tx_idle_, signalling the peer) and the
+// receive side (rx_, rx_idle_, event state, draining our doorbell) belong to
+// one thread each; they share only `doorbell_`, on which concurrent send and
+// recv system calls are safe.
 class ShmConnection final : public ConnectionImpl {
  public:
-  ShmConnection(shm::RingSender tx, shm::RingReceiver rx, PeerInfo peer, SendPath path,
+  ShmConnection(shm::RingSender tx, shm::RingReceiver rx, Fd doorbell, PeerInfo peer, SendPath path,
                 std::size_t crossover) noexcept
-      : tx_(std::move(tx)), rx_(std::move(rx)), peer_(peer), path_(path), crossover_(crossover) {}
+      : tx_(std::move(tx)),
+        rx_(std::move(rx)),
+        doorbell_(std::move(doorbell)),
+        peer_(peer),
+        path_(path),
+        crossover_(crossover) {}
   ~ShmConnection() override { close(); }
 
   Status send(std::span<const std::byte> message, Deadline deadline) override {
     if (loans_this(message.size())) {
       Status s = send_loaned(message, deadline, /*wait=*/true);
-      if (s.code() != Errc::would_block || message.size() > tx_.max_message_size()) return s;
+      if (s.code() != Errc::would_block || message.size() > tx_.max_message_size()) return signalled(s);
       ++send_path_counts.loan_fallbacks;  // every buffer in flight: inline costs less than waiting
     }
-    return counted_inline(tx_.send(message, deadline));
+    return signalled(counted_inline(tx_.send(message, deadline)));
   }
   Status try_send(std::span<const std::byte> message) override {
     Status s = try_send_chosen(message);
@@ -138,21 +151,62 @@ class ShmConnection final : public ConnectionImpl {
       if (Status peer = tx_.check_peer(); !peer) return peer;
     }
     if (s) tx_idle_ = 0;
-    return s;
+    return signalled(s);
   }
-  Status recv(std::vector<std::byte>& out, Deadline deadline) override { return rx_.recv(out, deadline); }
+  Status recv(std::vector<std::byte>& out, Deadline deadline) override {
+    return received(rx_.recv(out, deadline));
+  }
   Status try_recv(std::vector<std::byte>& out) override {
-    Status s = rx_.try_recv(out);
-    if (s.code() == Errc::would_block && (++rx_idle_ % liveness_every) == 0) {
-      if (Status peer = rx_.check_peer(); !peer) return peer;  // the ring is drained: would_block said so
-    }
-    if (s) rx_idle_ = 0;
-    return s;
+    return try_receive([&] { return rx_.try_recv(out); });
   }
+
+  Result<Loan> loan(std::size_t size, Deadline deadline) override {
+    if (tx_.loan_buffer_count() == 0 || size > tx_.loan_buffer_size()) {
+      return ConnectionImpl::loan(size, deadline);  // copy fallback (too_large above the ring's limit)
+    }
+    auto lent = tx_.loan(size, deadline);
+    if (!lent) return lent.error();
+    return LoanAccess::shared(std::move(*lent));
+  }
+  Status send_loan(Loan& loan, Deadline deadline, bool wait) override {
+    shm::Loan* shared = LoanAccess::shared_of(loan);
+    if (shared == nullptr) return ConnectionImpl::send_loan(loan, deadline, wait);  // its send signals
+    Status s = wait ? tx_.send_loan(std::move(*shared), deadline) : tx_.try_send_loan(std::move(*shared));
+    if (s) {
+      ++send_path_counts.loans;
+      loan.reset();
+    }
+    return signalled(s);
+  }
+  Result<View> recv_view(Deadline deadline, bool wait) override {
+    Result<shm::View> view = Errc::would_block;
+    if (wait) {
+      view = rx_.recv_view(deadline);
+      if (view && event_armed_) disarm();
+    } else {
+      const Status s = try_receive([&]() -> Status {
+        view = rx_.try_recv_view();
+        return view ? ok() : Status(view.error());
+      });
+      if (!s) return s.error();
+    }
+    if (!view) return view.error();
+    return LoanAccess::shared(std::move(*view));
+  }
+  Result<int> readable_fd() override {
+    event_mode_ = true;  // from now on a would_block arms the doorbell
+    return doorbell_.get();
+  }
+
   void close() noexcept override {
-    tx_.close();
+    close_send();
     rx_.close();
   }
+  void close_send() noexcept override {
+    tx_.close();
+    (void)platform::signal_socket(doorbell_);  // a peer waiting in epoll learns of the close
+  }
+  void close_recv() noexcept override { rx_.close(); }
   PeerInfo peer() const noexcept override { return peer_; }
   Scheme scheme() const noexcept override { return Scheme::shm; }
   std::size_t max_message_size() const noexcept override {
@@ -187,21 +241,60 @@ class ShmConnection final : public ConnectionImpl {
     return sent;
   }
 
+  // After an ok publish: signal the doorbell when the receiver armed its
+  // event wait. receiver_event_armed() is the seq_cst load [L] after the
+  // seq_cst tail store [W] of the publish (ring_layout.hpp).
+  Status signalled(Status sent) noexcept {
+    if (sent && tx_.receiver_event_armed()) (void)platform::signal_socket(doorbell_);
+    return sent;
+  }
+
+  // A received message ends an event wait (our caller is not waiting now).
+  Status received(Status got) noexcept {
+    if (got && event_armed_) disarm();
+    return got;
+  }
+  void disarm() noexcept {
+    rx_.disarm_event();
+    event_armed_ = false;
+  }
+
+  // One non-waiting receive with the liveness check and, in event mode, the
+  // arming protocol: on would_block drain the doorbell, arm, then try once
+  // more (a publish that missed the flag is seen by this retry; one after it
+  // sees the flag and signals). A doorbell at end-of-file with an empty,
+  // unclosed ring means the peer's end went away without closing its ring:
+  // the peer died (its pidfd may lag behind the closed socket).
+  template <class TryOnce>
+  Status try_receive(const TryOnce& try_once) {
+    Status s = try_once();
+    if (s.code() == Errc::would_block && event_mode_) {
+      auto drained = platform::drain_socket(doorbell_);
+      if (!drained) return drained.error();
+      if (drained->peer_closed) doorbell_closed_ = true;
+      rx_.arm_event();
+      event_armed_ = true;
+      s = try_once();
+      if (s.code() == Errc::would_block && doorbell_closed_) {
+        if (Status alive = rx_.check_peer(); !alive) return alive;
+        return Error{Errc::peer_died, "the shm peer's end of the connection closed without closing its ring"};
+      }
+    }
+    if (s.code() == Errc::would_block && (++rx_idle_ % liveness_every) == 0) {
+      if (Status peer = rx_.check_peer(); !peer) return peer;  // the ring is drained: would_block said so
+    }
+    if (s) rx_idle_ = 0;
+    return received(s);
+  }
+
   // Copies `message` into a loaned buffer and publishes it. would_block when
   // no buffer is free and `wait` is false (or the message fits the ring: the
   // caller then sends it inline); with `wait`, a message only a buffer can
-  // hold waits for one until the deadline, checking the peer's life.
+  // hold waits for one until the deadline (the receiver wakes us when it
+  // returns one; the wait checks the peer's life).
   Status send_loaned(std::span<const std::byte> message, Deadline deadline, bool wait) {
-    auto loan = tx_.loan(message.size());
-    for (unsigned round = 0; !loan && loan.code() == Errc::would_block; ++round) {
-      if (!wait || message.size() <= tx_.max_message_size()) return loan.error();
-      if (deadline.expired()) return Error{Errc::timed_out, "no loan buffer came back before the deadline"};
-      backoff(round);
-      if (round % liveness_every == liveness_every - 1) {
-        if (Status peer = tx_.check_peer(); !peer) return peer;
-      }
-      loan = tx_.loan(message.size());
-    }
+    const bool must_wait = wait && message.size() > tx_.max_message_size();
+    auto loan = must_wait ? tx_.loan(message.size(), deadline) : tx_.loan(message.size());
     if (!loan) return loan.error();
     if (!message.empty()) std::memcpy(loan->bytes().data(), message.data(), message.size());
     Status s = wait ? tx_.send_loan(std::move(*loan), deadline) : tx_.try_send_loan(std::move(*loan));
@@ -209,28 +302,22 @@ class ShmConnection final : public ConnectionImpl {
     return s;  // on error the loan drops here and its buffer returns to the pool
   }
 
-  // Waiting for a buffer the receiver has yet to return: spin a little, then
-  // sleep 20 us at a time (buffers come back when the receiver copies out).
-  static void backoff(unsigned round) noexcept {
-    if (round < 1024) {
-      cpu_relax();
-      return;
-    }
-    const timespec pause{0, 20'000};
-    ::nanosleep(&pause, nullptr);
-  }
-
   shm::RingSender tx_;
   shm::RingReceiver rx_;
+  Fd doorbell_;  // the handshake socket (SOCK_SEQPACKET), kept for readable_fd
   PeerInfo peer_;
   SendPath path_;
   std::size_t crossover_;
   unsigned tx_idle_ = 0;
+  // Receive side.
   unsigned rx_idle_ = 0;
+  bool event_mode_ = false;        // readable_fd() was asked for
+  bool event_armed_ = false;       // we set receiver_event_armed and have not cleared it
+  bool doorbell_closed_ = false;   // the doorbell read end-of-file
 };
 
 // Both sides after the hellos: watch the peer's life with two pidfds (one per
-// ring), learn its credentials, close the socket.
+// ring), learn its credentials, keep (a duplicate of) the socket as the doorbell.
 Result<Connection> finish(const Fd& socket, shm::RingSender tx, shm::RingReceiver rx, const EndpointOptions& options) {
   auto cred = platform::peer_credentials(socket);
   if (!cred) return cred.error();
@@ -238,10 +325,12 @@ Result<Connection> finish(const Fd& socket, shm::RingSender tx, shm::RingReceive
   if (!pidfd) return pidfd.error();
   auto second = pidfd->duplicate();
   if (!second) return second.error();
+  auto doorbell = socket.duplicate();
+  if (!doorbell) return doorbell.error();
   tx.watch_peer(std::move(*pidfd));
   rx.watch_peer(std::move(*second));
   tx.drop_fds();
-  return Connection(std::make_unique<ShmConnection>(std::move(tx), std::move(rx),
+  return Connection(std::make_unique<ShmConnection>(std::move(tx), std::move(rx), std::move(*doorbell),
                                                     PeerInfo{cred->pid, cred->uid, cred->gid, true},
                                                     options.send_path, crossover_of(options)));
 }

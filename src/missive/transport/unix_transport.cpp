@@ -30,6 +30,10 @@ class UnixConnection final : public ConnectionImpl {
     auto fields = stream_.try_recv(out);
     return fields ? ok() : Status(fields.error());
   }
+  // The socket itself: readable when bytes arrive or the peer hangs up. A
+  // try_recv that says would_block has read the socket to EAGAIN with no whole
+  // frame buffered, so any later frame makes it readable.
+  Result<int> readable_fd() override { return stream_.fd().get(); }
   void close() noexcept override {
     if (stream_.has_pending()) (void)stream_.flush(Deadline::after(std::chrono::milliseconds(100)));
     stream_.close();

@@ -37,6 +37,7 @@
 //   offset 128  +------------------------------------------------------------+
 //               | receiver_closed (u32) | receiver_parked (u32)              |  line 2: receiver, rare
 //               | sender_doorbell (u32 futex word) | attached (u32)          |
+//               | receiver_event_armed (u32): receiver waits in poll/epoll   |
 //               +------------------------------------------------------------+
 //
 // Records in the ring: 8-byte aligned, never split across the end of the ring.
@@ -186,6 +187,23 @@ struct ControlSegment {
   std::atomic<std::uint32_t> sender_doorbell;
   // 0 until a receiver claims the ring (compare-exchange 0 -> 1): one receiver per ring.
   std::atomic<std::uint32_t> attached;
+  // 1 while the receiver may be waiting in poll/epoll on its connection's
+  // event descriptor (transport readable_fd()): the sender then signals that
+  // descriptor after each publish. The same Dekker handshake as the parked
+  // flags (shm/wait.hpp): arm_event [P] and peek_tail [R] on the receiver,
+  // publish_tail [W] and peek_event_armed [L] on the sender, all seq_cst.
+  std::atomic<std::uint32_t> receiver_event_armed;
+
+  // Receiver: announces (1) or withdraws (0) an event wait. seq_cst for 1: the
+  // store half of the handshake. relaxed for 0: a stale 1 costs the sender one
+  // spurious signal, never a lost one.
+  void arm_event() noexcept { receiver_event_armed.store(1, std::memory_order_seq_cst); }
+  void disarm_event() noexcept { receiver_event_armed.store(0, std::memory_order_relaxed); }
+  // Sender: true while the receiver waits on its event descriptor (the load
+  // half [L], after the seq_cst publish_tail [W]).
+  [[nodiscard]] bool peek_event_armed() const noexcept {
+    return receiver_event_armed.load(std::memory_order_seq_cst) != 0;
+  }
 
   // Receiver: every record below `value` has been copied out and may be
   // overwritten. Release half: our reads of those bytes happen-before the
@@ -230,6 +248,7 @@ static_assert(offsetof(ControlSegment, receiver_closed) == 128);
 static_assert(offsetof(ControlSegment, receiver_parked) == 132);
 static_assert(offsetof(ControlSegment, sender_doorbell) == 136);
 static_assert(offsetof(ControlSegment, attached) == 140);
+static_assert(offsetof(ControlSegment, receiver_event_armed) == 144);
 static_assert(sizeof(ControlSegment) == 192);
 // Lines owned by different sides or with different write rates never overlap.
 static_assert(offsetof(DataSegment, sender_closed) - offsetof(DataSegment, tail) >= cache_line_size);
