@@ -30,6 +30,7 @@
 #include "missive/core/result.hpp"
 #include "missive/platform/fd.hpp"
 #include "missive/platform/mapping.hpp"
+#include "missive/platform/membarrier.hpp"
 #include "missive/shm/detail/peer_watch.hpp"
 #include "missive/shm/detail/ring_layout.hpp"
 #include "missive/shm/loan.hpp"
@@ -96,7 +97,10 @@ class RingReceiver {
   // until disarm_event(). Protocol: after a try_recv that returned
   // would_block, arm, then try_recv once more (the recheck that closes the
   // race with a publish that did not see the flag). Receiver thread only.
-  void arm_event() noexcept { control().arm_event(); }
+  void arm_event() noexcept {
+    control().arm_event();
+    platform::heavy_fence_all();  // the sender may publish with release only (platform/membarrier.hpp)
+  }
   void disarm_event() noexcept { control().disarm_event(); }
 
   // --- Loans (shm/loan.hpp). Receiver thread only. -------------------------
@@ -184,6 +188,7 @@ class RingReceiver {
   // image) and our cached copy of the sender's index.
   alignas(cache_line_size) std::uint64_t head_ = 0;
   std::uint64_t cached_tail_ = 0;
+  bool asymmetric_ = false;  // publish_head with release + the asymmetric fence (platform/membarrier.hpp)
 };
 
 }  // namespace missive::shm

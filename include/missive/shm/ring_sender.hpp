@@ -19,10 +19,12 @@
 //   will come; it drains what was sent, then sees `closed`. The segments live
 //   until both processes have dropped their mappings and descriptors.
 //
-// Cost: try_send on a ring with room is a memcpy, a header store, one seq_cst
-// store of the index (XCHG on x86-64) and two loads of a line the receiver
-// rarely writes (its closed and parked flags); no system call unless the
-// receiver announced that it sleeps (then one futex wake).
+// Cost: try_send on a ring with room is a memcpy, a header store, one
+// release store of the index (a MOV on x86-64 when the process is registered
+// for the asymmetric fence, platform/membarrier.hpp; else a seq_cst XCHG)
+// and loads of a line the receiver rarely writes (its closed, parked and
+// event flags); no system call unless the receiver announced that it sleeps
+// (then one futex wake) or waits on its event descriptor.
 #pragma once
 
 #include <cstddef>
@@ -198,6 +200,7 @@ class RingSender {
   // cached copy of the receiver's index.
   alignas(cache_line_size) std::uint64_t tail_ = 0;
   std::uint64_t cached_head_ = 0;
+  bool asymmetric_ = false;  // publish_tail with release + the asymmetric fence (platform/membarrier.hpp)
 };
 
 }  // namespace missive::shm

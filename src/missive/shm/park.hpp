@@ -11,14 +11,16 @@
 #include "missive/core/result.hpp"
 #include "missive/core/cpu_relax.hpp"
 #include "missive/platform/futex.hpp"
+#include "missive/platform/membarrier.hpp"
 #include "missive/shm/detail/peer_watch.hpp"
 #include "missive/shm/wait.hpp"
 
 namespace missive::shm::detail {
 
-// Waker half. Call right after the seq_cst store that changes what the peer
-// waits for (publish_tail / publish_head / publish_closed): rings the peer's
-// doorbell only if the peer announced that it sleeps. `peer_parked` is in the
+// Waker half. Call right after the store that changes what the peer waits
+// for (publish_tail / publish_head: seq_cst or release + asymmetric fence;
+// publish_closed: seq_cst): rings the peer's doorbell only if the peer
+// announced that it sleeps. `peer_parked` is in the
 // peer's segment; `peer_doorbell` in ours.
 inline void wake_if_parked(const std::atomic<std::uint32_t>& peer_parked, std::atomic<std::uint32_t>& peer_doorbell,
                            WaitStats& stats) noexcept {
@@ -68,8 +70,11 @@ template <class Ready>
     const std::uint32_t bell = doorbell.load(std::memory_order_acquire);
     // seq_cst: the store half of the handshake [P]; ready()'s seq_cst loads [R]
     // come after it in the total order (wait.hpp). Its release half also keeps
-    // the doorbell load above from moving below it.
+    // the doorbell load above from moving below it. The heavy fence then
+    // stands in for the full fence that a waker in a registered process
+    // skips after its release publish (platform/membarrier.hpp).
     my_parked.store(1, std::memory_order_seq_cst);
+    platform::heavy_fence_all();
     if (ready()) {
       my_parked.store(0, std::memory_order_relaxed);  // relaxed: a stale 1 only costs the peer a spurious wake
       return ok();

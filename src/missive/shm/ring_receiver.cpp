@@ -4,6 +4,7 @@
 #include <cstring>
 #include <utility>
 
+#include "missive/platform/membarrier.hpp"
 #include "missive/platform/memfd.hpp"
 #include "missive/shm/detail/pool_layout.hpp"
 #include "park.hpp"
@@ -108,6 +109,7 @@ Result<RingReceiver> RingReceiver::attach(platform::Fd data_fd, platform::Fd con
   receiver.max_message_ = header.max_message;
   receiver.ring_offset_ = header.ring_offset;
   receiver.closed_ = false;
+  receiver.asymmetric_ = platform::registered_for_heavy_fence();
   // The descriptors close here (they go out of scope); the mappings keep the memory.
   return receiver;
 }
@@ -128,7 +130,8 @@ RingReceiver::RingReceiver(RingReceiver&& other) noexcept
       buffer_count_(other.buffer_count_),
       views_out_(other.views_out_),
       head_(other.head_),
-      cached_tail_(other.cached_tail_) {}
+      cached_tail_(other.cached_tail_),
+      asymmetric_(other.asymmetric_) {}
 
 RingReceiver& RingReceiver::operator=(RingReceiver&& other) noexcept {
   if (this != &other) {
@@ -149,6 +152,7 @@ RingReceiver& RingReceiver::operator=(RingReceiver&& other) noexcept {
     views_out_ = other.views_out_;
     head_ = other.head_;
     cached_tail_ = other.cached_tail_;
+    asymmetric_ = other.asymmetric_;
   }
   return *this;
 }
@@ -225,9 +229,14 @@ Result<RingReceiver::Record> RingReceiver::next_record() noexcept {
   }
 }
 
+// Published at once, per record: a receiver that deferred it could deadlock
+// a pair that waits on each other through a second ring (a full request ring
+// whose consumed room the server never published while it waits to send a
+// reply). With the asymmetric fence the store is a plain MOV on a line the
+// sender reads only when its cached room runs out.
 void RingReceiver::consume(const Record& record) noexcept {
   head_ = record.next_head;
-  control().publish_head(head_);  // our copy-out is done: the sender may reuse these bytes
+  control().publish_head(head_, asymmetric_);  // our copy-out is done: the sender may reuse these bytes
   detail::wake_if_parked(data().sender_parked, control().sender_doorbell, stats_);
 }
 

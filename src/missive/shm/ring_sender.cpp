@@ -6,6 +6,7 @@
 #include <new>
 #include <utility>
 
+#include "missive/platform/membarrier.hpp"
 #include "missive/platform/memfd.hpp"
 #include "missive/platform/random.hpp"
 #include "missive/shm/detail/pool_layout.hpp"
@@ -77,6 +78,7 @@ Result<RingSender> RingSender::create(const RingConfig& config, const WaitPolicy
   sender.data_fd_ = std::move(*data_fd);
   sender.control_fd_ = std::move(*control_fd);
   sender.closed_ = false;
+  sender.asymmetric_ = platform::registered_for_heavy_fence();
   return sender;
 }
 
@@ -101,7 +103,8 @@ RingSender::RingSender(RingSender&& other) noexcept
       in_flight_(std::move(other.in_flight_)),
       loans_out_(other.loans_out_),
       tail_(other.tail_),
-      cached_head_(other.cached_head_) {}
+      cached_head_(other.cached_head_),
+      asymmetric_(other.asymmetric_) {}
 
 RingSender& RingSender::operator=(RingSender&& other) noexcept {
   if (this != &other) {
@@ -127,6 +130,7 @@ RingSender& RingSender::operator=(RingSender&& other) noexcept {
     loans_out_ = other.loans_out_;
     tail_ = other.tail_;
     cached_head_ = other.cached_head_;
+    asymmetric_ = other.asymmetric_;
   }
   return *this;
 }
@@ -198,7 +202,7 @@ Status RingSender::try_publish(std::uint32_t kind, std::span<const std::byte> me
                      detail::record_header(static_cast<std::uint32_t>(message.size()), kind));
   if (!message.empty()) std::memcpy(ring + offset + detail::record_header_size, message.data(), message.size());
   tail_ = tail + record;
-  data().publish_tail(tail_);  // commits the record (and the padding before it)
+  data().publish_tail(tail_, asymmetric_);  // commits the record (and the padding before it)
   detail::wake_if_parked(control().receiver_parked, data().receiver_doorbell, stats_);
   return ok();
 }

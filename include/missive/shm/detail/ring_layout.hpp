@@ -54,12 +54,13 @@
 //
 // The commit rule (Aeron's "the length is written last and commits the
 // record", adapted to separate indices): the sender writes the header word and
-// the payload of every record first, then stores the new `tail` (release, as
-// part of seq_cst). A receiver that loads `tail` (acquire) sees every byte
-// below it complete. The receiver copies a record out, then stores the new
-// `head`; a sender that loads `head` may overwrite every byte below it. The
-// index and closed accessors are seq_cst rather than just release/acquire
-// because they double as the two halves of the parking handshake (wait.hpp).
+// the payload of every record first, then stores the new `tail` (release). A
+// receiver that loads `tail` (acquire) sees every byte below it complete. The
+// receiver copies records out, then stores the new `head` (release); a sender
+// that loads `head` may overwrite every byte below it. The index stores double as the
+// store halves of the parking handshake (wait.hpp): seq_cst, or release with
+// the asymmetric fence (platform/membarrier.hpp) when the writer's process is
+// registered for it. Loads are seq_cst (plain MOVs on x86-64).
 //
 // Indices are 64-bit byte counters that only grow (they would take centuries to
 // wrap); the ring offset of an index is `index & (capacity - 1)`. Invariant kept
@@ -145,12 +146,22 @@ struct DataSegment {
   // The futex word the receiver sleeps on; the sender increments it to wake the receiver.
   std::atomic<std::uint32_t> receiver_doorbell;
 
-  // Sender: commits records. Its release half makes every record byte written
-  // before it visible to a receiver whose peek_tail returns `value` or more
-  // (pairs with the acquire half of peek_tail). seq_cst, because it is also
-  // the store half of the parking handshake (shm/wait.hpp): the sender's next
-  // load of ControlSegment::receiver_parked cannot miss a receiver about to sleep.
-  void publish_tail(std::uint64_t value) noexcept { tail.store(value, std::memory_order_seq_cst); }
+  // Sender: commits records. Release: every record byte written before it is
+  // visible to a receiver whose peek_tail returns `value` or more (pairs with
+  // the acquire half of peek_tail). It is also the store half [W] of the
+  // parking handshake (shm/wait.hpp), which needs a full fence before the
+  // sender's next load of ControlSegment::receiver_parked: with `asymmetric`
+  // (this process is registered for platform::heavy_fence_all, which every
+  // waiter calls after announcing itself) a compiler fence suffices and the
+  // store is a plain MOV on x86-64; otherwise the store is seq_cst (XCHG).
+  void publish_tail(std::uint64_t value, bool asymmetric) noexcept {
+    if (asymmetric) {
+      tail.store(value, std::memory_order_release);
+      std::atomic_signal_fence(std::memory_order_seq_cst);  // keeps the [L] load after the store (compiler only)
+    } else {
+      tail.store(value, std::memory_order_seq_cst);
+    }
+  }
   // Receiver: the producer index; record bytes below it are complete (acquire
   // half pairs with publish_tail). seq_cst so a receiver that announced it
   // parks cannot miss a publish (shm/wait.hpp); a plain load on x86-64.
@@ -206,11 +217,19 @@ struct ControlSegment {
   }
 
   // Receiver: every record below `value` has been copied out and may be
-  // overwritten. Release half: our reads of those bytes happen-before the
+  // overwritten. Release: our reads of those bytes happen-before the
   // sender's next writes to them (pairs with the acquire half of peek_head).
-  // seq_cst: the store half of the parking handshake for a sender waiting
-  // for room (shm/wait.hpp).
-  void publish_head(std::uint64_t value) noexcept { head.store(value, std::memory_order_seq_cst); }
+  // The store half [W] of the handshake for a sender waiting for room:
+  // seq_cst, or release plus a compiler fence when `asymmetric` (as
+  // DataSegment::publish_tail).
+  void publish_head(std::uint64_t value, bool asymmetric) noexcept {
+    if (asymmetric) {
+      head.store(value, std::memory_order_release);
+      std::atomic_signal_fence(std::memory_order_seq_cst);  // keeps the [L] load after the store (compiler only)
+    } else {
+      head.store(value, std::memory_order_seq_cst);
+    }
+  }
   // Sender: the consumer index (pairs with publish_head; seq_cst for the handshake).
   [[nodiscard]] std::uint64_t peek_head() const noexcept { return head.load(std::memory_order_seq_cst); }
 
