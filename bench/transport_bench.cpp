@@ -32,12 +32,15 @@
 #include "missive/platform/unix_socket.hpp"
 #include "missive/shm/ring_receiver.hpp"
 #include "missive/shm/ring_sender.hpp"
+#include "missive/transport/connection.hpp"
+#include "missive/transport/listener.hpp"
 #include "benchkit/raw_baselines.hpp"
 
 namespace {
 
 namespace platform = missive::platform;
 namespace shm = missive::shm;
+namespace transport = missive::transport;
 using missive::Deadline;
 using missive::Errc;
 using missive::Result;
@@ -273,6 +276,44 @@ Timing raw_spin_pingpong(std::size_t size, std::uint64_t rounds) {
 
 using rawbase::stream_pingpong;  // socketpair and pipes (benchkit/raw_baselines.hpp)
 
+// missive's unix:@ transport (transport::Connection: framed, CRC32C-checked
+// messages over SOCK_STREAM), the same ping-pong as the raw socketpair.
+Timing unix_transport_pingpong(std::size_t size, std::uint64_t rounds) {
+  static int counter = 0;
+  const std::string address = "unix:@missive-bench-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  transport::ListenOptions lo;
+  lo.limits.max_frame_bytes = 8 * MiB;
+  auto listener = transport::Listener::listen(address, lo);
+  if (!listener) return {};
+  const std::uint64_t warm = rawbase::warmup_rounds(rounds);
+  Forked child = Forked::start([&]() -> int {
+    transport::ConnectOptions co;
+    co.limits.max_frame_bytes = 8 * MiB;
+    auto conn = transport::connect(address, Deadline::after(std::chrono::seconds(10)), co);
+    if (!conn) return 2;
+    std::vector<std::byte> buffer;
+    for (std::uint64_t i = 0; i < warm + rounds; ++i) {
+      if (!conn->recv(buffer) || buffer.size() != size) return 4;
+      if (!conn->send(buffer)) return 5;
+    }
+    return 0;
+  });
+  auto conn = listener->accept(Deadline::after(std::chrono::seconds(10)));
+  if (!conn) return {};
+  std::vector<std::byte> buffer = pattern(size);
+  std::vector<std::byte> reply;
+  auto round_trip = [&] {
+    if (!conn->send(buffer)) return false;
+    return conn->recv(reply).has_value() && reply.size() == size;
+  };
+  for (std::uint64_t w = 0; w < warm; ++w) {
+    if (!round_trip()) return {};
+  }
+  Timing t = rawbase::time_blocks(rounds, round_trip);
+  if (!child.wait()) t.ok = false;
+  return t;
+}
+
 // ---------------------------------------------------------------------------
 // ZeroMQ ipc (cppzmq). Contexts are created after fork() on each side: a
 // context's I/O threads do not survive fork.
@@ -363,8 +404,9 @@ double seconds_since(rawbase::Clock::time_point start) {
   return std::chrono::duration<double>(rawbase::Clock::now() - start).count();
 }
 
-// msgs/s, or 0 on failure.
-double shm_stream(std::uint64_t n, const shm::WaitPolicy& policy) {
+// msgs/s, or 0 on failure. `burst` > 1: the sender hands the ring bursts of
+// that many messages (RingSender::send_batch: one index publication each).
+double shm_stream(std::uint64_t n, const shm::WaitPolicy& policy, std::size_t burst = 1) {
   auto sockets = platform::socket_pair(platform::SocketType::seqpacket);
   if (!sockets) return 0;
   AckPipe ack;
@@ -388,9 +430,19 @@ double shm_stream(std::uint64_t n, const shm::WaitPolicy& policy) {
   if (auto pidfd = platform::pidfd_open(child.pid()); pidfd) out->watch_peer(std::move(*pidfd));
   const std::vector<std::byte> message = pattern(stream_size);
   if (!out->send(message) || !ack.wait()) return 0;
+  const std::vector<std::span<const std::byte>> bursts(burst, std::span<const std::byte>(message));
   const auto start = rawbase::Clock::now();
-  for (std::uint64_t i = 0; i < n; ++i) {
-    if (!out->send(message)) return 0;
+  if (burst <= 1) {
+    for (std::uint64_t i = 0; i < n; ++i) {
+      if (!out->send(message)) return 0;
+    }
+  } else {
+    for (std::uint64_t sent = 0; sent < n;) {
+      const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(burst, n - sent));
+      auto got = out->send_batch(std::span(bursts).first(want));
+      if (!got) return 0;
+      sent += *got;
+    }
   }
   if (!ack.wait()) return 0;
   const double seconds = seconds_since(start);
@@ -496,6 +548,7 @@ std::vector<Transport> transports() {
       {"view_block", true, [](std::size_t s, std::uint64_t r) { return shm_view_pingpong(s, r, default_policy); }},
       {"socketpair", false, [](std::size_t s, std::uint64_t r) { return stream_pingpong(s, r, true); }},
       {"pipe", false, [](std::size_t s, std::uint64_t r) { return stream_pingpong(s, r, false); }},
+      {"unix_conn", false, [](std::size_t s, std::uint64_t r) { return unix_transport_pingpong(s, r); }},
       {"zmq_ipc", false, [](std::size_t s, std::uint64_t r) { return zmq_pingpong(s, r); }},
   };
 }
@@ -515,6 +568,8 @@ void register_all() {
   add("throughput_64B/shm_spin", [](benchmark::State& s) { throughput(s, [] { return shm_stream(5'000'000, spin_policy); }); });
   add("throughput_64B/shm_block",
       [](benchmark::State& s) { throughput(s, [] { return shm_stream(5'000'000, default_policy); }); });
+  add("throughput_64B/shm_spin_batch32",
+      [](benchmark::State& s) { throughput(s, [] { return shm_stream(5'000'000, spin_policy, 32); }); });
   add("throughput_64B/zmq_ipc", [](benchmark::State& s) { throughput(s, [] { return zmq_stream(500'000); }); });
 }
 
@@ -543,7 +598,8 @@ class RatioReporter : public benchkit::MedianReporter {
       std::printf("\n");
     }
     std::printf("\nratios (a / b of the medians above; < 1 means a is faster)\n");
-    const std::array<std::pair<const char*, const char*>, 8> pairs = {{{"shm_spin", "raw_spin"},
+    const std::array<std::pair<const char*, const char*>, 9> pairs = {{{"shm_spin", "raw_spin"},
+                                                                       {"unix_conn", "socketpair"},
                                                                        {"shm_block", "raw_spin"},
                                                                        {"view_spin", "raw_spin"},
                                                                        {"shm_spin", "socketpair"},
@@ -570,7 +626,7 @@ class RatioReporter : public benchkit::MedianReporter {
     print_extra();
     std::printf("\nthroughput of 64-byte messages, one way, msgs/s (ratio against zmq_ipc)\n");
     const double zmq = get("throughput_64B/zmq_ipc");
-    for (const char* n : {"shm_spin", "shm_block", "zmq_ipc"}) {
+    for (const char* n : {"shm_spin", "shm_block", "shm_spin_batch32", "zmq_ipc"}) {
       const double v = get(std::string("throughput_64B/") + n);
       if (v <= 0) continue;
       std::printf("  %-12s %14.0f   %8.2fx\n", n, v, zmq > 0 ? v / zmq : 0.0);

@@ -98,6 +98,18 @@ class RingSender {
   // timed_out then, peer_died when a watched receiver process exits.
   [[nodiscard]] Status send(std::span<const std::byte> message, Deadline deadline = Deadline::never()) noexcept;
 
+  // Batched publication: writes the longest prefix of `messages` that fits
+  // now and publishes the index ONCE for all of them (one store and one
+  // parked check per burst instead of per message). Returns how many were
+  // sent when at least one was; otherwise the error try_send gives for the
+  // first (would_block, too_large, closed, corrupted). A later message that
+  // is too large or finds no room ends the burst; it and the rest stay with
+  // the caller.
+  [[nodiscard]] Result<std::size_t> try_send_batch(std::span<const std::span<const std::byte>> messages) noexcept;
+  // As try_send_batch, waiting (as send) for room for the first message.
+  [[nodiscard]] Result<std::size_t> send_batch(std::span<const std::span<const std::byte>> messages,
+                                               Deadline deadline = Deadline::never()) noexcept;
+
   // Nothing more will be sent; the receiver drains the ring, then sees closed.
   // Idempotent; the destructor calls it.
   void close() noexcept;
@@ -151,6 +163,10 @@ class RingSender {
   // Writes one record of `kind` (message or loan) into the ring and commits
   // it; would_block without room. The shared body of try_send.
   [[nodiscard]] Status try_publish(std::uint32_t kind, std::span<const std::byte> payload) noexcept;
+  // Writes one record after tail_ without publishing it (would_block without room).
+  [[nodiscard]] Status write_record(std::uint32_t kind, std::span<const std::byte> payload) noexcept;
+  // Publishes tail_ (every record written since the last commit) and wakes a parked receiver.
+  void commit() noexcept;
   // As try_publish, waiting for room per the wait policy. The shared body of send.
   [[nodiscard]] Status publish(std::uint32_t kind, std::span<const std::byte> payload, Deadline deadline) noexcept;
   // Creates and maps the pool segment; sizes the control segment for it.

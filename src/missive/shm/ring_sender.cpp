@@ -178,7 +178,12 @@ Status RingSender::try_publish(std::uint32_t kind, std::span<const std::byte> me
   if (failure_.code != Errc::ok) return failure_;
   // Nobody will read: fail instead of filling the ring for no one.
   if (control().peek_closed()) return Error{Errc::closed, "the receiver closed the ring"};
+  if (Status s = write_record(kind, message); !s) return s;
+  commit();
+  return ok();
+}
 
+Status RingSender::write_record(std::uint32_t kind, std::span<const std::byte> message) noexcept {
   const std::uint64_t needed = bytes_needed(message.size());
   if (tail_ + needed - cached_head_ > capacity_) {
     if (Status s = refresh_head(); !s) return s;
@@ -201,10 +206,45 @@ Status RingSender::try_publish(std::uint32_t kind, std::span<const std::byte> me
   detail::write_once(*reinterpret_cast<std::uint64_t*>(ring + offset),
                      detail::record_header(static_cast<std::uint32_t>(message.size()), kind));
   if (!message.empty()) std::memcpy(ring + offset + detail::record_header_size, message.data(), message.size());
-  tail_ = tail + record;
-  data().publish_tail(tail_, asymmetric_);  // commits the record (and the padding before it)
-  detail::wake_if_parked(control().receiver_parked, data().receiver_doorbell, stats_);
+  tail_ = tail + record;  // private until commit()
   return ok();
+}
+
+void RingSender::commit() noexcept {
+  data().publish_tail(tail_, asymmetric_);  // commits every record written since the last commit
+  detail::wake_if_parked(control().receiver_parked, data().receiver_doorbell, stats_);
+}
+
+Result<std::size_t> RingSender::try_send_batch(std::span<const std::span<const std::byte>> messages) noexcept {
+  if (closed_) return Error{Errc::closed, "the sender was closed"};
+  if (failure_.code != Errc::ok) return failure_;
+  if (control().peek_closed()) return Error{Errc::closed, "the receiver closed the ring"};
+  std::size_t written = 0;
+  for (const auto message : messages) {
+    if (message.size() > max_message_) {
+      if (written == 0) return Error{Errc::too_large, "message larger than the ring's max_message_size()"};
+      break;
+    }
+    const Status s = write_record(detail::record_kind::message, message);
+    if (!s) {
+      if (written == 0) return s.error();  // would_block or corrupted
+      break;
+    }
+    ++written;
+  }
+  if (written != 0) commit();  // one index store (and one parked check) for the whole burst
+  return written;
+}
+
+Result<std::size_t> RingSender::send_batch(std::span<const std::span<const std::byte>> messages,
+                                           Deadline deadline) noexcept {
+  if (messages.empty()) return std::size_t{0};
+  auto first = try_send_batch(messages);
+  if (first.code() != Errc::would_block) return first;
+  // Nothing fits now: wait for room for the first, then take what else fits.
+  if (Status s = send(messages[0], deadline); !s) return s.error();
+  auto rest = try_send_batch(messages.subspan(1));
+  return rest ? 1 + *rest : std::size_t{1};
 }
 
 Status RingSender::send(std::span<const std::byte> message, Deadline deadline) noexcept {
