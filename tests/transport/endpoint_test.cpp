@@ -227,44 +227,60 @@ TEST(EndpointShm, SenderBlockedOnAnExhaustedPoolSeesPeerDied) {
 // The child sends three loans and is SIGKILLed while we hold views of them:
 // the views stay readable with the bytes sent, recv then says peer_died, and
 // once everything is dropped no descriptor or mapping is left behind.
-TEST(EndpointShm, ViewsOfADeadSenderStayValidAndAreReclaimed) {
+// One round of the scenario below (its own listener, child and connection).
+void views_of_a_dead_sender_round() {
   const std::string address = testing::unique_address(Kind::shm);
   ListenOptions lo;
   lo.wait.liveness_interval = 5ms;
+  auto listener = Listener::listen(address, lo);
+  ASSERT_TRUE(listener);
+  auto child = missive::testing::Child::fork([&] {
+    auto c = connect(address, Deadline::after(5s));
+    if (!c) return 1;
+    for (std::uint32_t i = 0; i < 3; ++i) {
+      auto loan = c->loan(5000, Deadline::after(5s));
+      if (!loan || !loan->zero_copy()) return 2;
+      const auto bytes = pattern(5000, i);
+      std::memcpy(loan->bytes().data(), bytes.data(), bytes.size());
+      if (!c->send_loan(std::move(*loan), Deadline::after(5s))) return 3;
+    }
+    for (;;) ::pause();
+  });
+  auto server = listener->accept(Deadline::after(5s));
+  ASSERT_TRUE(server) << server.error().message();
+  std::vector<View> views;
+  for (int i = 0; i < 3; ++i) {
+    auto v = server->recv_view(Deadline::after(5s));
+    ASSERT_TRUE(v && v->zero_copy());
+    views.push_back(std::move(*v));
+  }
+  ASSERT_TRUE(platform::send_signal(child.pidfd(), SIGKILL));
+  EXPECT_EQ(child.wait().signal, SIGKILL);
+  for (std::uint32_t i = 0; i < 3; ++i) EXPECT_TRUE(std::ranges::equal(views[i].bytes(), pattern(5000, i)));
+  std::vector<std::byte> got;
+  EXPECT_EQ(server->recv(got, Deadline::after(5s)).code(), Errc::peer_died);
+  views.clear();
+}
+
+// Mappings the allocator may add on its own (ASan maps a region per size
+// class as it fills); a leaked connection would add six (two rings, two pools).
+#if defined(__SANITIZE_ADDRESS__)
+constexpr std::size_t map_slack = 16;
+#else
+constexpr std::size_t map_slack = 2;
+#endif
+
+// The child sends three loans and is SIGKILLed while we hold views of them:
+// the views stay readable with the bytes sent, recv then says peer_died, and
+// once everything is dropped no descriptor or mapping is left behind (counted
+// around three rounds, after a warm-up round).
+TEST(EndpointShm, ViewsOfADeadSenderStayValidAndAreReclaimed) {
+  views_of_a_dead_sender_round();
   const std::size_t fds_before = count_fds();
   const std::size_t maps_before = count_maps();
-  {
-    auto listener = Listener::listen(address, lo);
-    ASSERT_TRUE(listener);
-    auto child = missive::testing::Child::fork([&] {
-      auto c = connect(address, Deadline::after(5s));
-      if (!c) return 1;
-      for (std::uint32_t i = 0; i < 3; ++i) {
-        auto loan = c->loan(5000, Deadline::after(5s));
-        if (!loan || !loan->zero_copy()) return 2;
-        const auto bytes = pattern(5000, i);
-        std::memcpy(loan->bytes().data(), bytes.data(), bytes.size());
-        if (!c->send_loan(std::move(*loan), Deadline::after(5s))) return 3;
-      }
-      for (;;) ::pause();
-    });
-    auto server = listener->accept(Deadline::after(5s));
-    ASSERT_TRUE(server) << server.error().message();
-    std::vector<View> views;
-    for (int i = 0; i < 3; ++i) {
-      auto v = server->recv_view(Deadline::after(5s));
-      ASSERT_TRUE(v && v->zero_copy());
-      views.push_back(std::move(*v));
-    }
-    ASSERT_TRUE(platform::send_signal(child.pidfd(), SIGKILL));
-    EXPECT_EQ(child.wait().signal, SIGKILL);
-    for (std::uint32_t i = 0; i < 3; ++i) EXPECT_TRUE(std::ranges::equal(views[i].bytes(), pattern(5000, i)));
-    std::vector<std::byte> got;
-    EXPECT_EQ(server->recv(got, Deadline::after(5s)).code(), Errc::peer_died);
-    views.clear();
-  }
+  for (int round = 0; round < 3; ++round) views_of_a_dead_sender_round();
   EXPECT_EQ(count_fds(), fds_before);
-  EXPECT_LE(count_maps(), maps_before + 2);
+  EXPECT_LE(count_maps(), maps_before + map_slack);
 }
 
 // ---------------------------------------------------------------- readable_fd

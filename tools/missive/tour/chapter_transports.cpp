@@ -34,6 +34,10 @@ constexpr int runs = 5;
 // One-way latency in ns (round trip / 2), median of `runs` blocks of
 // `round_trips` each; `round_trip` performs one and returns false on error.
 double one_way_ns(std::uint64_t round_trips, const std::function<bool()>& round_trip) {
+  // Warm-up: page faults, the peer leaving its first sleep, caches.
+  for (std::uint64_t i = 0; i < round_trips / 4; ++i) {
+    if (!round_trip()) return -1;
+  }
   std::vector<double> samples;
   for (int r = 0; r < runs; ++r) {
     const auto start = SteadyClock::now();
