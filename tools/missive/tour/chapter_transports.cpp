@@ -235,11 +235,11 @@ int tour_transports(const TourOptions& options) {
     fmt::print("\n");
   }
   if (failures == 0) {
-    fmt::print("  shm:// is {:.0f}x faster than the raw socketpair at 64 B; unix:@ costs {:.2f}x the raw socketpair.\n",
-               rows[2].ns[0] / rows[0].ns[0], rows[1].ns[0] / rows[2].ns[0]);
-    fmt::print("  The zero-copy row writes 8 bytes in place and reads 8 through a view: its cost stays flat with\n"
-               "  size ({:.2f}x from {} B to {} B), the copying shm:// row grows ({:.2f}x).\n",
-               rows[3].ns.back() / rows[3].ns[0], sizes[0], sizes.back(), rows[0].ns.back() / rows[0].ns[0]);
+    fmt::print("  At 64 B shm:// costs {:.3f}x the raw socketpair's latency; unix:@ costs {:.2f}x it.\n",
+               rows[0].ns[0] / rows[2].ns[0], rows[1].ns[0] / rows[2].ns[0]);
+    fmt::print("  The zero-copy row writes 8 bytes in place and reads 8 through a view: at {1} B it costs {0:.2f}x\n"
+               "  its {2} B figure (the copying shm:// row: {3:.2f}x).\n",
+               rows[3].ns.back() / rows[3].ns[0], sizes.back(), sizes[0], rows[0].ns.back() / rows[0].ns[0]);
   }
   return failures == 0 ? 0 : 1;
 }
