@@ -21,7 +21,8 @@
 //   (host.wait, with the call's start time as the edge's sequence) and removes
 //   it when it ends (host.unwait). Ordinary fast calls register nothing. When
 //   the edge closes a cycle the call abandons its wait (a late reply is
-//   dropped) and fails with `deadlock`, its detail naming the cycle.
+//   dropped) and fails with `deadlock`, its detail naming the cycle and the
+//   time from the call's start ("...; detected 412 us after the call started").
 // - eager: every call registers before it is sent (one host round trip per
 //   call); the call that would close a cycle fails without being sent.
 // - off: nothing is registered; a cycle ends at the calls' deadlines.

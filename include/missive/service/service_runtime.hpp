@@ -66,6 +66,8 @@ class ServiceRuntime {
   // as the caller, so the host tracks the wait (deadlock detection, as
   // options.deadlock says). One per thread (ServiceClient's contract).
   [[nodiscard]] ServiceClient client(std::string service) const;
+  // The same with its own deadlock detection setting (benchmarks, tests).
+  [[nodiscard]] ServiceClient client(std::string service, DeadlockDetection detection) const;
   // Whether the host has acknowledged a registration (since start).
   [[nodiscard]] bool registered() const noexcept;
 

@@ -173,10 +173,14 @@ CallResult<std::unique_ptr<ServiceRuntime>> ServiceRuntime::create(ServiceRuntim
 Server& ServiceRuntime::server() noexcept { return *impl_->server_; }
 const std::string& ServiceRuntime::name() const noexcept { return impl_->options_.name; }
 ServiceClient ServiceRuntime::client(std::string service) const {
+  return client(std::move(service), impl_->options_.deadlock);
+}
+
+ServiceClient ServiceRuntime::client(std::string service, DeadlockDetection detection) const {
   ServiceClientOptions options;
   options.host_address = impl_->options_.host_address;
   options.client.caller = impl_->options_.name;
-  options.deadlock = impl_->options_.deadlock;
+  options.deadlock = detection;
   return ServiceClient(std::move(service), std::move(options));
 }
 
