@@ -27,6 +27,7 @@
 // detached before select returns, also when fn throws.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -36,6 +37,7 @@
 #include <utility>
 
 #include "missive/channel/channel.hpp"
+#include "missive/channel/detail/blocked_mark.hpp"
 #include "missive/channel/detail/select_notifier.hpp"
 #include "missive/core/deadline.hpp"
 #include "missive/core/result.hpp"
@@ -73,6 +75,8 @@ class RecvCase {
     channel_->attach(link_);
   }
   void detach() { channel_->detach(link_); }
+  // Any thread. The channel's address (its name in deadlock_debug).
+  [[nodiscard]] const void* channel() const noexcept { return channel_; }
 
  private:
   Channel<T>* channel_;
@@ -144,6 +148,11 @@ Result<std::size_t> select(Deadline d, Cases&&... cases) {
   for (;;) {
     const std::uint32_t seen = notifier.current();  // before polling: see select_notifier.hpp
     if (auto r = poll_all()) return *r;
+    // deadlock_debug: parked receiving on any case until the sequence moves
+    // (off: one relaxed load; the array is built only when recording).
+    const deadlock_debug::detail::BlockedMark parked(
+        [&] { return std::apply([](const auto&... c) { return std::array<const void*, n>{c.channel()...}; }, all); },
+        notifier.sequence_word(), seen, d);
     if (!notifier.sleep_if_unchanged(seen, d)) {
       if (auto r = poll_all()) return *r;
       return Error{Errc::timed_out, "deadline passed with nothing to receive"};
