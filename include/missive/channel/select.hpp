@@ -24,7 +24,9 @@
 // sleep until the sequence moves or the deadline passes. Channels bump the
 // sequence under their mutex whenever a receive may have become possible
 // (detail/select_notifier.hpp explains why no wake-up is lost). Links are
-// detached before select returns, also when fn throws.
+// detached before select returns, also when fn throws. With deadlock_debug on,
+// each sleep is recorded as "receiving on any of" every case's channel (an
+// OR-wait); off, that costs one relaxed load per sleep.
 #pragma once
 
 #include <array>

@@ -58,6 +58,10 @@
 //   close() is a producer-like waker on both words: closed_.store(seq_cst)
 //   then P3/P4. With C1 and C3 seq_cst this is a symmetric Dekker pair in
 //   either protocol.
+//
+// deadlock_debug: around C4 (and its producer mirror) a BlockedMark records
+// the park when recording is on, woken once a waker has cleared the flag; off,
+// it costs one relaxed load per park.
 #pragma once
 
 #include <atomic>
