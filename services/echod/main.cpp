@@ -11,6 +11,9 @@
 //             every service the chain passed through (or the error that ended
 //             it). A chain that returns to a busy service is a wait cycle.
 //             Tag 2 (u64): milliseconds to sleep before calling on (a slow call).
+//             Tag 3 (string) and 4 (u64): the wait registration (lazy, eager,
+//             off) and grace in us of this hop's call, instead of the
+//             service's (so a benchmark compares them on the same processes).
 #include <unistd.h>
 
 #include <atomic>
@@ -20,6 +23,7 @@
 #include <cstring>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -89,10 +93,23 @@ int main() {
       missive::RecordWriter rest;
       for (std::size_t i = 1; i < path.size(); ++i) rest.add_string(1, path[i]);
       rest.add_u64(2, view->get_u64(2));
-      // One client per thread and callee (ServiceClient is single-threaded).
+      // One client per thread, callee and setting (ServiceClient is single-threaded).
+      std::string key = path[0];
+      std::optional<missive::service::DeadlockDetection> detection;
+      if (view->has(3)) {
+        auto registration = missive::service::parse_wait_registration(view->get_string(3));
+        if (!registration) return registration.error();
+        detection = missive::service::DeadlockDetection{*registration, std::chrono::microseconds(view->get_u64(4, 200))};
+        key += '/';
+        key += view->get_string(3);
+        key += '/';
+        key += std::to_string(detection->grace.count());
+      }
       thread_local std::map<std::string, missive::service::ServiceClient> clients;
-      auto it = clients.find(path[0]);
-      if (it == clients.end()) it = clients.emplace(path[0], self.client(path[0])).first;
+      auto it = clients.find(key);
+      if (it == clients.end()) {
+        it = clients.emplace(key, detection ? self.client(path[0], *detection) : self.client(path[0])).first;
+      }
       CallResult<Bytes> next = it->second.call("relay", rest.bytes(), ctx.deadline);
       if (!next) return next.error();
       missive::Result<missive::RecordView> tail = missive::RecordView::parse(*next);

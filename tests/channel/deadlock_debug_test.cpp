@@ -11,6 +11,8 @@
 #include <thread>
 
 #include "missive/channel/channel.hpp"
+#include "missive/channel/select.hpp"
+#include "missive/channel/spsc_channel.hpp"
 
 namespace missive {
 namespace {
@@ -193,6 +195,137 @@ TEST_F(DeadlockDebug, ACycleWithAFreeWakerIsNotReported) {
   EXPECT_FALSE(while_e_is_awake.has_value()) << while_e_is_awake->text();
   ASSERT_TRUE(after_e_left.has_value());
   EXPECT_EQ(after_e_left->kind, deadlock_debug::DeadlockFinding::Kind::cycle);
+}
+
+// Property: select() is an OR-wait. a waits in select() on x and y; b, the
+// only sender of x, is stuck receiving on b.inbox, whose only sender is a. While
+// c, a sender of y, is awake, a can still be woken: nothing may be reported.
+// Once c is gone, the knot {a, b} is reported naming every channel of a's
+// select and b's inbox.
+TEST_F(DeadlockDebug, ACycleThroughSelectIsReportedOnlyWhenNoCaseHasAFreeSender) {
+  Channel<int> x(0);
+  Channel<int> y(0);
+  Channel<int> b_inbox(0);
+  deadlock_debug::label_channel(x, "x");
+  deadlock_debug::label_channel(y, "y");
+  deadlock_debug::label_channel(b_inbox, "b.inbox");
+  std::latch c_may_leave(1);
+  std::latch c_declared(1);
+  std::thread c([&] {
+    deadlock_debug::ThreadRegistration me("c");
+    deadlock_debug::declare_sender(y);  // c could send a value a would take
+    c_declared.count_down();
+    c_may_leave.wait();
+  });
+  c_declared.wait();
+  std::latch registered(2);
+  std::thread a([&] {
+    deadlock_debug::ThreadRegistration me("a");
+    deadlock_debug::declare_sender(b_inbox);
+    registered.arrive_and_wait();
+    // Blocks until the channels close (closed once both are drained).
+    (void)select(Deadline::never(), on(x, [](int) {}), on(y, [](int) {}));
+  });
+  std::thread b([&] {
+    deadlock_debug::ThreadRegistration me("b");
+    deadlock_debug::declare_sender(x);
+    registered.arrive_and_wait();
+    (void)b_inbox.recv();  // blocks until closed
+  });
+
+  const auto while_c_is_awake = await_finding(300ms);
+  c_may_leave.count_down();
+  c.join();
+  const auto after_c_left = await_finding(5s);
+  x.close();
+  y.close();
+  b_inbox.close();
+  a.join();
+  b.join();
+  for (const void* ch : {static_cast<const void*>(&x), static_cast<const void*>(&y), static_cast<const void*>(&b_inbox)}) {
+    deadlock_debug::forget_channel(ch);
+  }
+
+  EXPECT_FALSE(while_c_is_awake.has_value()) << while_c_is_awake->text();
+  ASSERT_TRUE(after_c_left.has_value());
+  EXPECT_EQ(after_c_left->kind, deadlock_debug::DeadlockFinding::Kind::cycle);
+  const std::string text = after_c_left->text();
+  EXPECT_TRUE(text == "deadlock: a (receiving on any of x | y) -> b (receiving on b.inbox) -> a" ||
+              text == "deadlock: b (receiving on b.inbox) -> a (receiving on any of x | y) -> b")
+      << text;
+}
+
+// Property: two threads each parked receiving on their own SpscChannel, each
+// the only producer of the other's, are reported as a cycle naming both
+// channels (in park mode the consumer parks at once).
+TEST_F(DeadlockDebug, TwoSpscConsumersWaitingOnEachOtherAreReported) {
+  SpscChannel<int> a_inbox(4, WaitStrategy::park);
+  SpscChannel<int> b_inbox(4, WaitStrategy::park);
+  deadlock_debug::label_channel(a_inbox, "a.spsc");
+  deadlock_debug::label_channel(b_inbox, "b.spsc");
+  std::latch registered(2);
+  auto wait_for_peer = [&registered](const char* name, SpscChannel<int>& inbox, SpscChannel<int>& peer) {
+    deadlock_debug::ThreadRegistration me(name);
+    deadlock_debug::declare_sender(peer);  // the peer's only producer
+    registered.arrive_and_wait();
+    (void)inbox.recv();  // blocks until closed
+  };
+  std::thread a([&] { wait_for_peer("a", a_inbox, b_inbox); });
+  std::thread b([&] { wait_for_peer("b", b_inbox, a_inbox); });
+  const auto found = await_finding(5s);
+  a_inbox.close();
+  b_inbox.close();
+  a.join();
+  b.join();
+  deadlock_debug::forget_channel(a_inbox);
+  deadlock_debug::forget_channel(b_inbox);
+
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->kind, deadlock_debug::DeadlockFinding::Kind::cycle);
+  const std::string text = found->text();
+  EXPECT_TRUE(text == "deadlock: a (receiving on a.spsc) -> b (receiving on b.spsc) -> a" ||
+              text == "deadlock: b (receiving on b.spsc) -> a (receiving on a.spsc) -> b")
+      << text;
+}
+
+// Property: an SpscChannel pipeline that is merely slow is never reported: the
+// consumer parks on an empty channel again and again, and the producer parks
+// on a full one, but each time the other side is awake (working, sleeping),
+// not parked.
+TEST_F(DeadlockDebug, ASlowSpscPipelineIsNotReported) {
+  SpscChannel<int> queue(1, WaitStrategy::park);
+  deadlock_debug::label_channel(queue, "spsc.queue");
+  std::atomic<int> findings{0};
+  std::latch registered(2);
+  std::thread consumer([&] {
+    deadlock_debug::ThreadRegistration me("consumer");
+    deadlock_debug::declare_receiver(queue);
+    registered.arrive_and_wait();
+    for (int i = 0; i < 10; ++i) {
+      (void)queue.recv();
+      std::this_thread::sleep_for(3ms);  // slow work: the producer parks on full meanwhile
+    }
+    while (queue.recv()) {
+    }
+  });
+  std::thread producer([&] {
+    deadlock_debug::ThreadRegistration me("producer");
+    deadlock_debug::declare_sender(queue);
+    registered.arrive_and_wait();
+    for (int i = 0; i < 20; ++i) {
+      (void)queue.send(i);
+      if (i >= 10) std::this_thread::sleep_for(3ms);  // slow production: the consumer parks on empty
+    }
+    queue.close();
+  });
+  for (int i = 0; i < 60; ++i) {
+    if (deadlock_debug::check()) findings.fetch_add(1, std::memory_order_relaxed);  // relaxed: one thread
+    std::this_thread::sleep_for(1ms);
+  }
+  producer.join();
+  consumer.join();
+  deadlock_debug::forget_channel(queue);
+  EXPECT_EQ(findings.load(), 0);
 }
 
 // Property: with recording off, nothing is recorded (the hook is inert).

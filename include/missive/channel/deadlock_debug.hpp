@@ -7,20 +7,25 @@
 //   ...
 //   if (auto found = deadlock_debug::check()) std::cerr << found->text() << '\n';
 //
-// When enabled, a thread about to park in Channel<T>::send/recv records "thread T
-// waits on channel C to send / to receive" (and is remembered as a sender /
-// receiver of C), and erases the record when the call returns. check() then looks
-// for threads that can never be woken:
+// When enabled, a thread about to park in Channel<T>::send/recv, in
+// SpscChannel's send/recv, or in select() records "thread T waits on channel C
+// to send / to receive" (select(): "to receive on any of C1..Cn"; it is then
+// a receiver of each), is remembered as a sender / receiver of C, and erases
+// the record when it wakes. check() then looks for threads that can never be
+// woken:
 //   * a thread blocked sending on C can be woken only by a receiver of C, one
 //     blocked receiving only by a sender (declared, or seen blocking in that role);
+//     one blocked in select() by a sender of any of its channels (an OR-wait);
 //   * the set of blocked threads whose every possible waker is itself in the set is
 //     a deadlock (a "knot": with several possible wakers, one free waker suffices to
 //     make progress, so a mere cycle is not enough). check() reports a cycle inside
 //     it, naming threads and channels;
 //   * otherwise, if every registered thread is blocked, it reports "all N
 //     registered threads blocked" (Go's "all goroutines are asleep").
-// A blocked record counts only while its channel waiter is not yet signaled, so a
-// thread already handed its value but not yet back from await() is never counted.
+// A blocked record counts only while the thread has not been woken (its channel
+// waiter unsignaled; SpscChannel's parked flag still set; the select notifier's
+// sequence unchanged), so a thread already woken but not yet running is never
+// counted.
 //
 // Cost when off: one relaxed load of a flag on the path that is about to park a
 // thread (a futex sleep, microseconds); nothing on the non-blocking paths. When on:
@@ -28,8 +33,10 @@
 //
 // Limits (see docs/deadlock.md): threads that touch a channel without registering
 // or declaring their role are unknown to check(), which may then report a
-// deadlock that such a thread would have broken; select() and SpscChannel are not
-// instrumented; a thread parked with a deadline is reported (it will time out).
+// deadlock that such a thread would have broken (declare both ends of an
+// SpscChannel whose peer has not parked yet); a thread that only close()s a
+// channel is not a waker; a thread parked with a deadline is reported (it will
+// time out). SpscChannel in WaitStrategy::spin never parks and is not seen.
 //
 // Thread-safety: every function may be called from any thread. A record points at
 // the parked thread's Waiter; it is erased (under the registry mutex) before that
@@ -101,9 +108,10 @@ void forget_channel(const C& channel) {
 // One blocked thread in a finding.
 struct BlockedThread {
   std::string thread;   // its registered name, or "thread <id>"
-  std::string channel;  // the channel's label, or its address
+  std::string channel;  // the channel's label, or its address ("x | y" for a select())
   Direction direction = Direction::send;
-  bool with_deadline = false;  // it will time out by itself
+  bool with_deadline = false;         // it will time out by itself
+  std::vector<std::string> channels;  // each channel it may be woken through (a select(): every case)
 };
 
 struct DeadlockFinding {

@@ -24,9 +24,12 @@
 // sleep until the sequence moves or the deadline passes. Channels bump the
 // sequence under their mutex whenever a receive may have become possible
 // (detail/select_notifier.hpp explains why no wake-up is lost). Links are
-// detached before select returns, also when fn throws.
+// detached before select returns, also when fn throws. With deadlock_debug on,
+// each sleep is recorded as "receiving on any of" every case's channel (an
+// OR-wait); off, that costs one relaxed load per sleep.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -36,6 +39,7 @@
 #include <utility>
 
 #include "missive/channel/channel.hpp"
+#include "missive/channel/detail/blocked_mark.hpp"
 #include "missive/channel/detail/select_notifier.hpp"
 #include "missive/core/deadline.hpp"
 #include "missive/core/result.hpp"
@@ -73,6 +77,8 @@ class RecvCase {
     channel_->attach(link_);
   }
   void detach() { channel_->detach(link_); }
+  // Any thread. The channel's address (its name in deadlock_debug).
+  [[nodiscard]] const void* channel() const noexcept { return channel_; }
 
  private:
   Channel<T>* channel_;
@@ -144,6 +150,11 @@ Result<std::size_t> select(Deadline d, Cases&&... cases) {
   for (;;) {
     const std::uint32_t seen = notifier.current();  // before polling: see select_notifier.hpp
     if (auto r = poll_all()) return *r;
+    // deadlock_debug: parked receiving on any case until the sequence moves
+    // (off: one relaxed load; the array is built only when recording).
+    const deadlock_debug::detail::BlockedMark parked(
+        [&] { return std::apply([](const auto&... c) { return std::array<const void*, n>{c.channel()...}; }, all); },
+        notifier.sequence_word(), seen, d);
     if (!notifier.sleep_if_unchanged(seen, d)) {
       if (auto r = poll_all()) return *r;
       return Error{Errc::timed_out, "deadline passed with nothing to receive"};

@@ -58,6 +58,10 @@
 //   close() is a producer-like waker on both words: closed_.store(seq_cst)
 //   then P3/P4. With C1 and C3 seq_cst this is a symmetric Dekker pair in
 //   either protocol.
+//
+// deadlock_debug: around C4 (and its producer mirror) a BlockedMark records
+// the park when recording is on, woken once a waker has cleared the flag; off,
+// it costs one relaxed load per park.
 #pragma once
 
 #include <atomic>
@@ -68,6 +72,7 @@
 #include <utility>
 
 #include "missive/channel/detail/asymmetric_fence.hpp"
+#include "missive/channel/detail/blocked_mark.hpp"
 #include "missive/core/cpu_relax.hpp"
 #include "missive/channel/detail/futex.hpp"
 #include "missive/channel/spsc_ring.hpp"
@@ -272,7 +277,9 @@ class SpscChannel {
     consumer_parked_.store(parked, std::memory_order_seq_cst);                    // C1
     if (fence_ == Fence::asymmetric) detail::heavy_fence();                       // C2
     if (ring_.empty_seq_cst() && closed_.load(std::memory_order_seq_cst) == 0) {  // C3
-      (void)detail::futex_wait_until(consumer_parked_, parked, d);                // C4
+      // deadlock_debug: parked receiving while the flag stays set (off: one relaxed load).
+      const deadlock_debug::detail::BlockedMark mark(this, deadlock_debug::Direction::receive, consumer_parked_, parked, d);
+      (void)detail::futex_wait_until(consumer_parked_, parked, d);  // C4
     }
     // Relaxed: back to running. A waker's concurrent exchange(0) writes the
     // same value; the next park announces afresh with C1.
@@ -284,6 +291,7 @@ class SpscChannel {
     producer_parked_.store(parked, std::memory_order_seq_cst);
     if (fence_ == Fence::asymmetric) detail::heavy_fence();
     if (ring_.full_seq_cst() && closed_.load(std::memory_order_seq_cst) == 0) {
+      const deadlock_debug::detail::BlockedMark mark(this, deadlock_debug::Direction::send, producer_parked_, parked, d);
       (void)detail::futex_wait_until(producer_parked_, parked, d);
     }
     producer_parked_.store(running, std::memory_order_relaxed);

@@ -74,6 +74,9 @@ class Client {
   [[nodiscard]] Result<std::uint64_t> send_call(std::string_view method, std::span<const std::byte> body,
                                                 Deadline deadline, bool retry_of_id = false, std::uint64_t id = 0);
   [[nodiscard]] CallResult<std::vector<std::byte>> wait_reply(std::uint64_t id, Deadline deadline);
+  // Stops waiting for call `id`: its reply, kept or still to come, is dropped
+  // as a late reply. Nothing happens for an id that is not outstanding.
+  void abandon(std::uint64_t id) noexcept;
 
   // One-way: no reply comes back.
   [[nodiscard]] Status notify(std::string_view method, std::span<const std::byte> body, Deadline deadline);

@@ -29,11 +29,12 @@
 //   Nothing durable lives in the host; its restart counters start again.
 //
 // Deadlock
-// - Services register a wait-for edge (host.wait) before each call they make
-//   to another service and remove it (host.unwait) when it ends. The edge
-//   that would close a cycle is refused with `deadlock`, naming the cycle:
-//   it is the youngest call of the cycle, and failing it lets the others
-//   proceed (docs/deadlock.md). A service's edges go when it exits.
+// - Services register a wait-for edge (host.wait) for their calls to other
+//   services (lazily: only a call unanswered after a short grace; or eagerly,
+//   before each call; see service_client.hpp) and remove it (host.unwait)
+//   when it ends. The edge that would close a cycle is refused with
+//   `deadlock`, naming the cycle; failing that call unwinds the ring and lets
+//   the others proceed (docs/deadlock.md). A service's edges go when it exits.
 //
 // Thread-safety: every public method may be called from any thread.
 #pragma once
@@ -41,6 +42,8 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -63,6 +66,13 @@ struct HostEvent {
 };
 [[nodiscard]] std::string_view name(HostEvent::Kind kind) noexcept;
 
+// The host's deadlock detection so far (since start).
+struct HostWaitStats {
+  std::uint64_t registrations = 0;  // host.wait requests admitted for checking
+  std::uint64_t deadlocks = 0;      // of them, refused because they closed a cycle
+  std::size_t edges = 0;            // wait-for edges held now
+};
+
 struct HostOptions {
   Manifest manifest;
   // On start, how long to wait for already-running services to re-register
@@ -84,6 +94,7 @@ class Host {
   Host& operator=(const Host&) = delete;
 
   [[nodiscard]] StatusReply status() const;
+  [[nodiscard]] HostWaitStats wait_stats() const;
   [[nodiscard]] std::string_view address() const noexcept;
   // Waits until `service` is running with a generation above `after`.
   [[nodiscard]] CallResult<LookupReply> wait_running(std::string_view service, Deadline deadline,

@@ -10,13 +10,15 @@
 //   host.lookup     LookupRequest{name}           LookupReply{address, pid, generation}
 //                                                 (service_unavailable when not running)
 //   host.status     StatusRequest{}               StatusReply{services...}
-//   host.wait       WaitRequest{caller, callee, id}  WaitReply{} or deadlock (the cycle in the detail)
+//   host.wait       WaitRequest{caller, callee, id, started_ns}  WaitReply{} or deadlock (the cycle in the detail)
 //   host.unwait     (notification) UnwaitRequest{caller, id}
 //
-// host.wait registers a wait-for edge before a service's nested call is sent
-// and answers `deadlock`, naming the cycle, when that edge would close one
+// host.wait registers a wait-for edge of a service's nested call (before it is
+// sent, or once it has waited its grace: service_client.hpp) and answers
+// `deadlock`, naming the cycle, when that edge would close one
 // (docs/deadlock.md); host.unwait removes it when the call has ended. Both are
-// accepted only from the process registered under `caller`.
+// accepted only from the process registered under `caller`. started_ns is the
+// call's start on CLOCK_MONOTONIC (the edge's age; 0: the host numbers it).
 //
 // host.register is accepted only from the process it names (the pid must
 // match the caller's SO_PEERCRED) and only for names in the manifest.
@@ -94,6 +96,7 @@ struct WaitRequest {
   std::string caller;
   std::string callee;
   std::uint64_t request_id = 0;
+  std::uint64_t started_ns = 0;  // optional on the wire (tag 4): older callers omit it
   void encode(RecordWriter& w) const;
   [[nodiscard]] static Result<WaitRequest> decode(const RecordView& v);
 };

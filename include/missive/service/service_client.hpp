@@ -14,14 +14,23 @@
 // Errors: service_unavailable (not running, or no host), not_found (no such
 // service), timed_out, peer_died, and the server's own.
 //
-// Inside a service (options.client.caller set to its name), every call is
-// first registered with the host as a wait-for edge (host.wait) and removed
-// after (host.unwait); a call that would close a cycle of waiting services
-// fails at once with `deadlock`, its detail naming the cycle.
+// Inside a service (options.client.caller set to its name), calls take part
+// in the host's deadlock detection (docs/deadlock.md), as options.deadlock says:
+// - lazy (default): the call first waits `grace` (200 us) for its reply; only
+//   a call still unanswered then registers its wait-for edge with the host
+//   (host.wait, with the call's start time as the edge's sequence) and removes
+//   it when it ends (host.unwait). Ordinary fast calls register nothing. When
+//   the edge closes a cycle the call abandons its wait (a late reply is
+//   dropped) and fails with `deadlock`, its detail naming the cycle and the
+//   time from the call's start ("...; detected 412 us after the call started").
+// - eager: every call registers before it is sent (one host round trip per
+//   call); the call that would close a cycle fails without being sent.
+// - off: nothing is registered; a cycle ends at the calls' deadlines.
 //
 // Contract: one thread at a time (like Client).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -37,15 +46,36 @@ namespace missive::service {
 
 enum class Idempotent : bool { no = false, yes = true };
 
+// When a service's call registers its wait-for edge with the host.
+enum class WaitRegistration : std::uint8_t {
+  lazy,   // only once no reply came within DeadlockDetection::grace
+  eager,  // before every call is sent
+  off,    // never
+};
+[[nodiscard]] std::string_view name(WaitRegistration registration) noexcept;
+// "lazy", "eager" or "off"; invalid_argument otherwise.
+[[nodiscard]] CallResult<WaitRegistration> parse_wait_registration(std::string_view text);
+
+struct DeadlockDetection {
+  WaitRegistration registration = WaitRegistration::lazy;
+  // Lazy: how long a call waits for its reply before it registers. Every edge
+  // of a real deadlock outlives any grace, so the cycle is still found, this
+  // much later; calls answered within it cost the host nothing.
+  std::chrono::microseconds grace{200};
+};
+
 struct ServiceClientOptions {
   std::string host_address;  // empty: $MISSIVE_HOST, else default_host_address
   ClientOptions client{};
   bool retry_idempotent = false;
+  DeadlockDetection deadlock{};  // used only when client.caller names a service
 };
 
 struct ServiceClientStats {
   std::uint64_t connects = 0;
   std::uint64_t retries = 0;
+  std::uint64_t wait_registrations = 0;  // host.wait round trips made
+  std::uint64_t deadlocks = 0;           // calls failed with `deadlock`
 };
 
 class ServiceClient {
@@ -74,11 +104,22 @@ class ServiceClient {
   [[nodiscard]] const std::string& service() const noexcept { return service_; }
 
  private:
+  // One service-to-service call's wait-for edge, as far as the host knows it.
+  struct TrackedWait {
+    std::uint64_t id = 0;         // the edge's request id at the host (unique in this process)
+    Clock::time_point started{};  // the call's start: the edge's sequence (CLOCK_MONOTONIC ns)
+    bool registered = false;      // host.wait answered ok: a host.unwait is owed
+  };
+
   [[nodiscard]] CallResult<Done> ensure_connected(Deadline deadline);
+  // `lazy`: the call's edge, registered once no reply came within the grace;
+  // nullptr: wait without registering.
   [[nodiscard]] CallResult<std::vector<std::byte>> call_untracked(std::string_view method, std::span<const std::byte> body,
-                                                                  Deadline deadline, Idempotent idempotent);
-  [[nodiscard]] CallResult<Done> register_wait(std::uint64_t wait_id, Deadline deadline);
-  void unregister_wait(std::uint64_t wait_id);
+                                                                  Deadline deadline, Idempotent idempotent,
+                                                                  TrackedWait* lazy = nullptr);
+  [[nodiscard]] CallResult<std::vector<std::byte>> await_reply(std::uint64_t id, Deadline deadline, TrackedWait* lazy);
+  [[nodiscard]] CallResult<Done> register_wait(TrackedWait& wait, Deadline deadline);
+  void unregister_wait(const TrackedWait& wait);
   [[nodiscard]] CallResult<Done> wait_for_new_instance(Deadline deadline);
 
   std::string service_;

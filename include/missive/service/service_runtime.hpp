@@ -42,6 +42,10 @@ struct ServiceRuntimeOptions {
   // itself): a host that crashed and came back finds it well within it, an
   // orphan does not run forever. 0: never. $MISSIVE_SERVICE_ORPHAN_TIMEOUT_MS.
   std::chrono::milliseconds orphan_timeout{10000};
+  // How client() calls register their waits with the host (service_client.hpp).
+  // $MISSIVE_DEADLOCK_REGISTRATION (lazy, eager, off) and
+  // $MISSIVE_DEADLOCK_GRACE_US win; a bad value makes create() fail.
+  DeadlockDetection deadlock{};
 };
 
 class ServiceRuntime {
@@ -59,9 +63,11 @@ class ServiceRuntime {
   [[nodiscard]] Status start();
   void stop() noexcept;
   // A client for calls from this service to `service`: it names this service
-  // as the caller, so the host tracks the wait (deadlock detection). One per
-  // thread (ServiceClient's contract).
+  // as the caller, so the host tracks the wait (deadlock detection, as
+  // options.deadlock says). One per thread (ServiceClient's contract).
   [[nodiscard]] ServiceClient client(std::string service) const;
+  // The same with its own deadlock detection setting (benchmarks, tests).
+  [[nodiscard]] ServiceClient client(std::string service, DeadlockDetection detection) const;
   // Whether the host has acknowledged a registration (since start).
   [[nodiscard]] bool registered() const noexcept;
 

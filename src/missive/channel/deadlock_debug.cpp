@@ -15,10 +15,12 @@ using ThreadId = std::thread::id;
 struct ThreadState {
   std::string name;  // set by ThreadRegistration
   bool registered = false;
-  // The current park, if any.
-  const void* blocked_on = nullptr;
+  // The current park, if any: the channels it may be woken through (one, or
+  // a select()'s cases), and how to tell it was woken.
+  std::vector<const void*> blocked_on;
   Direction direction = Direction::send;
-  const missive::detail::Waiter* waiter = nullptr;
+  bool parked = false;
+  detail::WakeProbe probe;
   bool with_deadline = false;
 };
 
@@ -61,41 +63,64 @@ void add_role(const void* channel, Direction direction, ThreadId who) {
   (direction == Direction::send ? roles.senders : roles.receivers).insert(who);
 }
 
-// Under reg.mu. Threads parked on a waiter that nobody has signaled yet.
+// Under reg.mu (the parked thread erases its record under it before the
+// probed Waiter or word goes away). Not yet woken: the Waiter is unsignaled,
+// or the word still holds the value the thread parked on. Acquire, as the
+// wakers' stores are releases (or stronger); a stale read only delays a
+// finding to the next check, or reports a thread that was woken an instant
+// ago, which the caller's retry (Watchdog, polling) resolves.
+bool still_parked(const ThreadState& state) {
+  if (!state.parked) return false;
+  if (state.probe.waiter != nullptr) return !state.probe.waiter->is_signaled();
+  return state.probe.word->load(std::memory_order_acquire) == state.probe.parked_value;
+}
+
+// Under reg.mu. Threads parked and not yet woken.
 std::map<ThreadId, const ThreadState*> parked_threads(const Registry& reg) {
   std::map<ThreadId, const ThreadState*> parked;
   for (const auto& [id, state] : reg.threads) {
-    if (state.waiter != nullptr && !state.waiter->is_signaled()) parked.emplace(id, &state);
+    if (still_parked(state)) parked.emplace(id, &state);
   }
   return parked;
 }
 
-// Under reg.mu. Who could wake a thread parked as `state`: the other role of its channel.
-const std::set<ThreadId>* wakers_of(const Registry& reg, const ThreadState& state) {
-  const auto roles = reg.roles.find(state.blocked_on);
-  if (roles == reg.roles.end()) return nullptr;
-  return state.direction == Direction::send ? &roles->second.receivers : &roles->second.senders;
+// Under reg.mu. Who could wake a thread parked as `state`: the other role of
+// any of its channels (an OR-wait: one waker of one channel is enough).
+std::set<ThreadId> wakers_of(const Registry& reg, const ThreadState& state) {
+  std::set<ThreadId> wakers;
+  for (const void* channel : state.blocked_on) {
+    const auto roles = reg.roles.find(channel);
+    if (roles == reg.roles.end()) continue;
+    const auto& other = state.direction == Direction::send ? roles->second.receivers : roles->second.senders;
+    wakers.insert(other.begin(), other.end());
+  }
+  return wakers;
 }
 
 BlockedThread describe(const Registry& reg, ThreadId id, const ThreadState& state) {
-  return BlockedThread{thread_name(id, state), channel_name(reg, state.blocked_on), state.direction,
-                       state.with_deadline};
+  BlockedThread out{thread_name(id, state), {}, state.direction, state.with_deadline, {}};
+  for (const void* channel : state.blocked_on) {
+    out.channels.push_back(channel_name(reg, channel));
+    out.channel += (out.channel.empty() ? "" : " | ") + out.channels.back();
+  }
+  return out;
 }
 
 // Under reg.mu. The largest set of parked threads whose every possible waker is
 // in the set (the greatest fixed point: start from all parked threads with known
 // wakers, drop any with a waker outside, repeat).
-std::set<ThreadId> stuck_threads(const Registry& reg, const std::map<ThreadId, const ThreadState*>& parked) {
+using WakerMap = std::map<ThreadId, std::set<ThreadId>>;
+
+std::set<ThreadId> stuck_threads(const WakerMap& wakers) {
   std::set<ThreadId> stuck;
-  for (const auto& [id, state] : parked) {
-    const auto* wakers = wakers_of(reg, *state);
-    if (wakers != nullptr && !wakers->empty()) stuck.insert(id);
+  for (const auto& [id, who] : wakers) {
+    if (!who.empty()) stuck.insert(id);
   }
   for (bool changed = true; changed;) {
     changed = false;
     for (auto it = stuck.begin(); it != stuck.end();) {
       bool has_free_waker = false;
-      for (ThreadId waker : *wakers_of(reg, *parked.at(*it))) has_free_waker |= !stuck.contains(waker);
+      for (ThreadId waker : wakers.at(*it)) has_free_waker |= !stuck.contains(waker);
       if (has_free_waker) {
         it = stuck.erase(it);
         changed = true;
@@ -110,12 +135,12 @@ std::set<ThreadId> stuck_threads(const Registry& reg, const std::map<ThreadId, c
 // Under reg.mu. A cycle inside a non-empty stuck set: every member has a waker
 // in the set, so following the first one must come back to a thread seen before.
 DeadlockFinding cycle_in(const Registry& reg, const std::map<ThreadId, const ThreadState*>& parked,
-                         const std::set<ThreadId>& stuck) {
+                         const WakerMap& wakers, const std::set<ThreadId>& stuck) {
   std::vector<ThreadId> walk;
   ThreadId at = *stuck.begin();
   while (std::find(walk.begin(), walk.end(), at) == walk.end()) {
     walk.push_back(at);
-    at = *wakers_of(reg, *parked.at(at))->begin();  // any waker is in `stuck`
+    at = *wakers.at(at).begin();  // any waker is in `stuck`
   }
   DeadlockFinding finding{DeadlockFinding::Kind::cycle, {}};
   for (auto it = std::find(walk.begin(), walk.end(), at); it != walk.end(); ++it) {
@@ -127,6 +152,7 @@ DeadlockFinding cycle_in(const Registry& reg, const std::map<ThreadId, const Thr
 std::string describe_wait(const BlockedThread& t) {
   std::string out = t.thread;
   out += t.direction == Direction::send ? " (sending on " : " (receiving on ";
+  if (t.channels.size() > 1) out += "any of ";
   out += t.channel;
   if (t.with_deadline) out += ", until its deadline";
   out += ")";
@@ -191,8 +217,10 @@ std::optional<DeadlockFinding> check() {
   Registry& reg = registry();
   std::lock_guard lock(reg.mu);
   const auto parked = parked_threads(reg);
-  const auto stuck = stuck_threads(reg, parked);
-  if (!stuck.empty()) return cycle_in(reg, parked, stuck);
+  WakerMap wakers;
+  for (const auto& [id, state] : parked) wakers.emplace(id, wakers_of(reg, *state));
+  const auto stuck = stuck_threads(wakers);
+  if (!stuck.empty()) return cycle_in(reg, parked, wakers, stuck);
 
   DeadlockFinding all{DeadlockFinding::Kind::all_blocked, {}};
   for (const auto& [id, state] : reg.threads) {
@@ -236,18 +264,20 @@ void Watchdog::run(std::chrono::milliseconds period, const std::function<void(co
 
 namespace detail {
 
-bool record_block(const void* channel, Direction direction, const missive::detail::Waiter& waiter,
+bool record_block(const void* const* channels, std::size_t count, Direction direction, WakeProbe probe,
                   bool with_deadline) noexcept {
   try {
     Registry& reg = registry();
     const ThreadId me = std::this_thread::get_id();
     std::lock_guard lock(reg.mu);
     ThreadState& state = reg.threads[me];
-    state.blocked_on = channel;
+    state.blocked_on.assign(channels, channels + count);
     state.direction = direction;
-    state.waiter = &waiter;
+    state.parked = true;
+    state.probe = probe;
     state.with_deadline = with_deadline;
-    add_role(channel, direction, me);  // a thread parked sending on C is a sender of C
+    // A thread parked sending on C is a sender of C (receiving: a receiver of each case).
+    for (std::size_t i = 0; i < count; ++i) add_role(channels[i], direction, me);
     return true;
   } catch (...) {  // out of memory: debugging is best effort, the channel call goes on
     return false;
@@ -263,8 +293,9 @@ void erase_block() noexcept {
     reg.threads.erase(found);
     return;
   }
-  found->second.blocked_on = nullptr;
-  found->second.waiter = nullptr;
+  found->second.blocked_on.clear();
+  found->second.parked = false;
+  found->second.probe = WakeProbe{};
 }
 
 }  // namespace detail

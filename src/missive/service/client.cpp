@@ -108,6 +108,11 @@ CallResult<std::vector<std::byte>> Client::wait_reply(std::uint64_t id, Deadline
   }
 }
 
+void Client::abandon(std::uint64_t id) noexcept {
+  outstanding_.erase(id);
+  arrived_.erase(id);
+}
+
 CallResult<std::vector<std::byte>> Client::call(std::string_view method, std::span<const std::byte> body,
                                                 Deadline deadline) {
   Result<std::uint64_t> id = send_call(method, body, deadline);

@@ -112,6 +112,9 @@ class Host::Impl {
   std::vector<Slot> slots_;
   std::uint64_t next_generation_ = 1;
   WaitForGraph waits_;  // its own lock; edges of calls between services
+  // Counters for wait_stats(). Relaxed: statistics, they publish nothing.
+  std::atomic<std::uint64_t> wait_registrations_{0};
+  std::atomic<std::uint64_t> deadlocks_found_{0};
   // Set once by stop(). Relaxed: a flag for loops; joins order the teardown.
   std::atomic<bool> stopping_{false};
   std::thread supervisor_;
@@ -147,21 +150,40 @@ class Host::Impl {
     return slot != nullptr && ctx.peer.known && slot->watch && slot->pid == ctx.peer.pid;
   }
 
+  // The closing edge's caller gets the error (docs/deadlock.md, "who gets the
+  // error"): its host.wait is the one reply still open, the graph never kept
+  // its edge, and the failure unwinds the whole ring whichever edge it hits.
   CallResult<WaitReply> on_wait(const CallContext& ctx, const WaitRequest& request) {
     if (!speaks_for(ctx, request.caller)) {
       return CallError{Errc::permission_denied, "wait: the caller is not the process registered as " + request.caller};
     }
-    Result<EdgeAdmission> admitted = waits_.add_edge(request.caller, request.callee, request.request_id);
+    wait_registrations_.fetch_add(1, std::memory_order_relaxed);
+    Result<EdgeAdmission> admitted =
+        request.started_ns != 0 ? waits_.add_edge(request.caller, request.callee, request.request_id, request.started_ns)
+                                : waits_.add_edge(request.caller, request.callee, request.request_id);
     if (!admitted) return admitted.error();
     if (admitted->deadlock) {
-      const std::string cycle = admitted->deadlock->text();
+      deadlocks_found_.fetch_add(1, std::memory_order_relaxed);
+      const DeadlockReport& report = *admitted->deadlock;
+      const std::string cycle = report.text();
       if (options_.on_event) {
+        const WaitEdge& youngest = report.edges[report.youngest];
+        std::string detail = "cycle " + cycle + " broken by failing the closing call " + request.caller + "(#" +
+                             std::to_string(request.request_id) + ")";
+        detail += report.youngest == 0 ? " (the youngest)"
+                                       : "; the youngest is " + youngest.caller + "(#" +
+                                             std::to_string(youngest.request_id) + ")";
         std::lock_guard lock(mutex_);
-        emit(HostEvent::Kind::deadlock, *find(request.caller), "cycle " + cycle + " broken by failing the youngest call");
+        emit(HostEvent::Kind::deadlock, *find(request.caller), std::move(detail));
       }
-      return CallError{Errc::deadlock, "call would close the cycle " + cycle};
+      return CallError{Errc::deadlock, "call closes the cycle " + cycle};
     }
     return WaitReply{};
+  }
+
+  HostWaitStats wait_stats() const {
+    return HostWaitStats{wait_registrations_.load(std::memory_order_relaxed),
+                         deadlocks_found_.load(std::memory_order_relaxed), waits_.edge_count()};
   }
 
   CallResult<WaitReply> on_unwait(const CallContext& ctx, const UnwaitRequest& request) {
@@ -415,6 +437,7 @@ CallResult<std::unique_ptr<Host>> Host::start(HostOptions options) {
 }
 
 StatusReply Host::status() const { return impl_->status(); }
+HostWaitStats Host::wait_stats() const { return impl_->wait_stats(); }
 std::string_view Host::address() const noexcept { return impl_->options_.manifest.host_address; }
 void Host::stop() noexcept { impl_->stop(); }
 

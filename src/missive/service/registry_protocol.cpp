@@ -89,14 +89,18 @@ Result<StatusReply> StatusReply::decode(const RecordView& v) {
   return reply;
 }
 
-void WaitRequest::encode(RecordWriter& w) const { w.add_string(1, caller).add_string(2, callee).add_u64(3, request_id); }
+void WaitRequest::encode(RecordWriter& w) const {
+  w.add_string(1, caller).add_string(2, callee).add_u64(3, request_id);
+  if (started_ns != 0) w.add_u64(4, started_ns);
+}
 Result<WaitRequest> WaitRequest::decode(const RecordView& v) {
   Result<std::string> caller = string_field(v, 1);
   Result<std::string> callee = string_field(v, 2);
   Result<std::uint64_t> id = v.get_u64_strict(3);
-  if (!caller || !callee || !id) return Error{Errc::wrong_type, "wait: a field has the wrong wire type"};
+  Result<std::uint64_t> started = v.get_u64_strict(4);  // absent: 0, the host numbers the edge
+  if (!caller || !callee || !id || !started) return Error{Errc::wrong_type, "wait: a field has the wrong wire type"};
   if (caller->empty() || callee->empty()) return Error{Errc::invalid_argument, "wait needs a caller and a callee"};
-  return WaitRequest{std::move(*caller), std::move(*callee), *id};
+  return WaitRequest{std::move(*caller), std::move(*callee), *id, *started};
 }
 
 void UnwaitRequest::encode(RecordWriter& w) const { w.add_string(1, caller).add_u64(2, request_id); }

@@ -1,5 +1,6 @@
 #include "missive/service/service_client.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <thread>
@@ -9,6 +10,12 @@ namespace {
 
 using namespace std::chrono_literals;
 
+std::uint64_t monotonic_ns(Clock::time_point t) noexcept {
+  // steady_clock is CLOCK_MONOTONIC on Linux: one clock for every process of
+  // the machine, so the host can order calls of different services by it.
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
+}
+
 std::string host_address_or_default(std::string configured) {
   if (!configured.empty()) return configured;
   const char* from_env = std::getenv("MISSIVE_HOST");
@@ -16,6 +23,22 @@ std::string host_address_or_default(std::string configured) {
 }
 
 }  // namespace
+
+std::string_view name(WaitRegistration registration) noexcept {
+  switch (registration) {
+    case WaitRegistration::lazy: return "lazy";
+    case WaitRegistration::eager: return "eager";
+    case WaitRegistration::off: return "off";
+  }
+  return "unknown";
+}
+
+CallResult<WaitRegistration> parse_wait_registration(std::string_view text) {
+  for (WaitRegistration r : {WaitRegistration::lazy, WaitRegistration::eager, WaitRegistration::off}) {
+    if (text == name(r)) return r;
+  }
+  return CallError{Errc::invalid_argument, "wait registration must be lazy, eager or off, not '" + std::string(text) + "'"};
+}
 
 ServiceClient::ServiceClient(std::string service, ServiceClientOptions options)
     : service_(std::move(service)), options_(std::move(options)) {
@@ -72,42 +95,76 @@ std::uint64_t next_wait_id() noexcept {
   return counter.fetch_add(1, std::memory_order_relaxed) + 1;
 }
 
-CallResult<Done> ServiceClient::register_wait(std::uint64_t wait_id, Deadline deadline) {
+CallResult<Done> ServiceClient::register_wait(TrackedWait& wait, Deadline deadline) {
   if (!host_ || host_->broken()) {
     host_.reset();
     Result<Client> host = Client::connect(options_.host_address, deadline);
     if (!host) return CallError{Errc::service_unavailable, "no missive host at " + options_.host_address};
     host_.emplace(std::move(*host));
   }
-  const WaitRequest edge{options_.client.caller, service_, wait_id};
+  const WaitRequest edge{options_.client.caller, service_, wait.id, monotonic_ns(wait.started)};
+  ++stats_.wait_registrations;
   CallResult<WaitReply> admitted = host_->call<WaitReply>("host.wait", edge, deadline);
-  if (!admitted) return admitted.error();
+  if (!admitted) {
+    if (admitted.error() != Errc::deadlock) return admitted.error();
+    ++stats_.deadlocks;
+    // How long the cycle took to find, from this call's start: what a user
+    // (and deadlock_e2e_bench) compares with the deadline it would have waited.
+    const auto waited = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - wait.started);
+    return CallError{Errc::deadlock,
+                     admitted.error().detail + "; detected " + std::to_string(waited.count()) + " us after the call started"};
+  }
+  wait.registered = true;
   return Done{};
 }
 
-void ServiceClient::unregister_wait(std::uint64_t wait_id) {
+void ServiceClient::unregister_wait(const TrackedWait& wait) {
   if (!host_ || host_->broken()) return;  // a host that went away forgot the edge
-  const std::vector<std::byte> body = encode_message(UnwaitRequest{options_.client.caller, wait_id});
+  const std::vector<std::byte> body = encode_message(UnwaitRequest{options_.client.caller, wait.id});
   (void)host_->notify("host.unwait", body, Deadline::after(100ms));
 }
 
 CallResult<std::vector<std::byte>> ServiceClient::call(std::string_view method, std::span<const std::byte> body,
                                                        Deadline deadline, Idempotent idempotent) {
-  if (options_.client.caller.empty()) return call_untracked(method, body, deadline, idempotent);
-  // A service calling a service: the host learns of the wait first, and
-  // refuses the call that would close a cycle of waits.
-  const std::uint64_t wait_id = next_wait_id();
-  if (CallResult<Done> admitted = register_wait(wait_id, deadline); !admitted) {
-    if (admitted.error() == Errc::deadlock || admitted.error() == Errc::timed_out) return admitted.error();
-    return call_untracked(method, body, deadline, idempotent);  // no host: nothing to register with
+  const WaitRegistration registration =
+      options_.client.caller.empty() ? WaitRegistration::off : options_.deadlock.registration;
+  if (registration == WaitRegistration::off) return call_untracked(method, body, deadline, idempotent);
+  // A service calling a service: the host learns of the wait (first, or once
+  // it has lasted the grace) and refuses the call that closes a cycle of waits.
+  TrackedWait wait{next_wait_id(), Clock::now(), false};
+  if (registration == WaitRegistration::eager) {
+    if (CallResult<Done> admitted = register_wait(wait, deadline); !admitted) {
+      if (admitted.error() == Errc::deadlock || admitted.error() == Errc::timed_out) return admitted.error();
+      // No host: nothing to register with; the deadline stays the last resort.
+    }
   }
-  CallResult<std::vector<std::byte>> reply = call_untracked(method, body, deadline, idempotent);
-  unregister_wait(wait_id);
+  CallResult<std::vector<std::byte>> reply = call_untracked(
+      method, body, deadline, idempotent, registration == WaitRegistration::lazy ? &wait : nullptr);
+  if (wait.registered) unregister_wait(wait);
   return reply;
 }
 
+CallResult<std::vector<std::byte>> ServiceClient::await_reply(std::uint64_t id, Deadline deadline, TrackedWait* lazy) {
+  if (lazy == nullptr || lazy->registered) return conn_->wait_reply(id, deadline);
+  const Deadline grace = Deadline::at(std::min(deadline.when(), lazy->started + options_.deadlock.grace));
+  CallResult<std::vector<std::byte>> reply = conn_->wait_reply(id, grace);
+  if (reply || reply.error() != Errc::timed_out || deadline.expired()) return reply;
+  // Still no reply after the grace: a wait long enough to be part of a
+  // deadlock. Every edge of a real cycle gets here, so the last one to
+  // register closes it at the host.
+  if (CallResult<Done> admitted = register_wait(*lazy, deadline); !admitted) {
+    if (admitted.error() == Errc::deadlock || admitted.error() == Errc::timed_out) {
+      conn_->abandon(id);  // already sent: its late reply, if one comes, is dropped
+      return admitted.error();
+    }
+    // No host: wait on without an edge; the deadline stays the last resort.
+  }
+  return conn_->wait_reply(id, deadline);
+}
+
 CallResult<std::vector<std::byte>> ServiceClient::call_untracked(std::string_view method, std::span<const std::byte> body,
-                                                                 Deadline deadline, Idempotent idempotent) {
+                                                                 Deadline deadline, Idempotent idempotent,
+                                                                 TrackedWait* lazy) {
   const bool may_retry = idempotent == Idempotent::yes && options_.retry_idempotent;
   bool retry = false;
   std::uint64_t first_id = 0;  // a retry carries the id of the first attempt
@@ -121,7 +178,7 @@ CallResult<std::vector<std::byte>> ServiceClient::call_untracked(std::string_vie
     Result<std::uint64_t> id = conn_->send_call(method, body, deadline, retry, first_id);
     if (id && !retry) first_id = *id;
     CallResult<std::vector<std::byte>> reply =
-        id ? conn_->wait_reply(*id, deadline) : CallResult<std::vector<std::byte>>(id.error());
+        id ? await_reply(*id, deadline, lazy) : CallResult<std::vector<std::byte>>(id.error());
     const bool died = !reply && reply.error() == Errc::peer_died;
     if (!died) return reply;
     conn_.reset();

@@ -39,6 +39,25 @@ std::optional<QueueFairness> fairness_from_env() {
   return std::nullopt;
 }
 
+// $MISSIVE_DEADLOCK_REGISTRATION and $MISSIVE_DEADLOCK_GRACE_US over `base`.
+CallResult<DeadlockDetection> deadlock_detection_from_env(DeadlockDetection base) {
+  if (const std::string mode = env_or("MISSIVE_DEADLOCK_REGISTRATION", ""); !mode.empty()) {
+    CallResult<WaitRegistration> parsed = parse_wait_registration(mode);
+    if (!parsed) return CallError{Errc::invalid_argument, "MISSIVE_DEADLOCK_REGISTRATION: " + parsed.error().message()};
+    base.registration = *parsed;
+  }
+  if (const std::string grace = env_or("MISSIVE_DEADLOCK_GRACE_US", ""); !grace.empty()) {
+    char* end = nullptr;
+    const unsigned long long us = std::strtoull(grace.c_str(), &end, 10);
+    if (end == grace.c_str() || *end != '\0' || us > 60'000'000) {
+      return CallError{Errc::invalid_argument,
+                       "MISSIVE_DEADLOCK_GRACE_US must be a number of microseconds up to 60000000, not '" + grace + "'"};
+    }
+    base.grace = std::chrono::microseconds(us);
+  }
+  return base;
+}
+
 }  // namespace
 
 ServerOptions server_options_for(QueueFairness fairness, ServerOptions base) {
@@ -122,6 +141,9 @@ CallResult<std::unique_ptr<ServiceRuntime>> ServiceRuntime::create(ServiceRuntim
   if (const std::string orphan = env_or("MISSIVE_SERVICE_ORPHAN_TIMEOUT_MS", ""); !orphan.empty()) {
     options.orphan_timeout = std::chrono::milliseconds(std::strtoul(orphan.c_str(), nullptr, 10));
   }
+  CallResult<DeadlockDetection> deadlock = deadlock_detection_from_env(options.deadlock);
+  if (!deadlock) return deadlock.error();
+  options.deadlock = *deadlock;
   if (const std::string transport = env_or("MISSIVE_SERVICE_TRANSPORT", ""); !transport.empty()) {
     options.scheme = transport;
   }
@@ -151,9 +173,14 @@ CallResult<std::unique_ptr<ServiceRuntime>> ServiceRuntime::create(ServiceRuntim
 Server& ServiceRuntime::server() noexcept { return *impl_->server_; }
 const std::string& ServiceRuntime::name() const noexcept { return impl_->options_.name; }
 ServiceClient ServiceRuntime::client(std::string service) const {
+  return client(std::move(service), impl_->options_.deadlock);
+}
+
+ServiceClient ServiceRuntime::client(std::string service, DeadlockDetection detection) const {
   ServiceClientOptions options;
   options.host_address = impl_->options_.host_address;
   options.client.caller = impl_->options_.name;
+  options.deadlock = detection;
   return ServiceClient(std::move(service), std::move(options));
 }
 

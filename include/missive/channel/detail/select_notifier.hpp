@@ -54,6 +54,10 @@ class SelectNotifier {
   // for good measure; no data rides on it.
   [[nodiscard]] std::uint32_t current() const noexcept { return seq_.load(std::memory_order_acquire); }
 
+  // deadlock_debug only: the word whose change ends a sleep (read with acquire
+  // by the registry, under its mutex, while the select() thread is parked).
+  [[nodiscard]] const std::atomic<std::uint32_t>& sequence_word() const noexcept { return seq_; }
+
   // select() thread: sleeps until notify() ran after `seen` was read, or the
   // deadline passed. May return spuriously. False only on deadline.
   bool sleep_if_unchanged(std::uint32_t seen, Deadline d) noexcept {
