@@ -47,7 +47,7 @@ struct TcpNodeSetup {
   Mode mode = Mode::signed_echo;
   std::optional<sim::Behaviour> byzantine; // run this behaviour instead of the protocol
   std::string vote_directory;              // FileVoteStore; empty: in memory
-  std::chrono::milliseconds tick{20};
+  std::chrono::milliseconds tick{100};      // retransmission period (TCP links rarely lose: only across reconnects)
   std::size_t inbox_capacity = 16384;      // messages read but not yet handled
   std::size_t link_queue_capacity = 8192;  // frames per peer waiting for the socket
 };

@@ -296,6 +296,10 @@ struct BenchOptions {
   std::uint32_t window = 4;
   double timeout_s = 60;
   bool json = false;
+  // Network namespaces (tests/bft netns test): node i runs under `ip netns exec netns[i]`
+  // and listens on hosts[i]:17100+i; no port probing (fresh namespaces have every port free).
+  std::vector<std::string> netns;
+  std::vector<std::string> hosts;
 };
 
 std::string self_exe() {
@@ -336,22 +340,31 @@ int run_bench(const BenchOptions& o) {
   file.f = o.f;
   file.mode = o.mode == "bracha" ? bft::Mode::bracha : bft::Mode::signed_echo;
   file.batch = o.batch;
+  if (!o.hosts.empty() && (o.hosts.size() != o.n || o.netns.size() != o.n)) {
+    return fail("--hosts and --netns need one entry per member");
+  }
   {
     std::vector<net::TcpListener> holders;
     for (std::uint32_t i = 0; i < o.n; ++i) {
-      auto l = net::TcpListener::listen("tcp://127.0.0.1:0");
-      if (!l) return fail("no free port: " + l.error().message());
+      std::string address;
+      if (o.hosts.empty()) {
+        auto l = net::TcpListener::listen("tcp://127.0.0.1:0");
+        if (!l) return fail("no free port: " + l.error().message());
+        address = l->address();
+        holders.push_back(std::move(*l));
+      } else {
+        address = fmt::format("tcp://{}:{}", o.hosts[i], 17100 + i);
+      }
       auto keys = bft::KeyPair::generate();
       if (!keys) return fail(keys.error().message());
       bft::MemberEntry m;
-      m.address = l->address();
+      m.address = address;
       m.public_key = keys->public_key();
       m.key_file = (dir / fmt::format("node{}.key", i)).string();
       std::ofstream(m.key_file) << bft::to_hex(keys->seed()) << '\n';
       std::filesystem::permissions(m.key_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
       if (i >= o.n - o.byzantine) m.behaviour = behaviour;
       file.members.push_back(std::move(m));
-      holders.push_back(std::move(*l));
     }
   }
   const std::string config_path = (dir / "cluster.toml").string();
@@ -366,11 +379,13 @@ int run_bench(const BenchOptions& o) {
   const std::string exe = self_exe();
   for (std::uint32_t i = 0; i < o.n; ++i) {
     platform::SpawnSpec spec;
-    spec.argv = {exe, "bft", "node", "--config", config_path, "--id", std::to_string(i), "--quiet",
+    if (!o.netns.empty()) spec.argv = {"/usr/sbin/ip", "netns", "exec", o.netns[i]};
+    const std::vector<std::string> node_argv = {exe, "bft", "node", "--config", config_path, "--id", std::to_string(i), "--quiet",
                  "--messages", std::to_string(o.messages), "--window", std::to_string(o.window),
                  "--report", (dir / fmt::format("report{}.json", i)).string(),
                  "--done", (dir / fmt::format("done{}", i)).string(), "--expect", std::to_string(expect),
                  "--max-seconds", fmt::format("{}", o.timeout_s + 10)};
+    spec.argv.insert(spec.argv.end(), node_argv.begin(), node_argv.end());
     auto child = platform::spawn(spec);
     if (!child) {
       stop_all(SIGKILL);
@@ -519,6 +534,8 @@ void add_bft_command(CLI::App& app, int& exit_code) {
   bench_cmd->add_option("--window", bench->window, "Broadcasts each member keeps in flight");
   bench_cmd->add_option("--timeout", bench->timeout_s, "Seconds before giving up");
   bench_cmd->add_flag("--json", bench->json, "Print JSON");
+  bench_cmd->add_option("--netns", bench->netns, "Network namespace of each node (tests)")->delimiter(',')->group("");
+  bench_cmd->add_option("--hosts", bench->hosts, "Listen address of each node, with --netns")->delimiter(',')->group("");
   bench_cmd->callback([bench, &exit_code] { exit_code = run_bench(*bench); });
 }
 
