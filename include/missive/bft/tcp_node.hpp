@@ -19,7 +19,9 @@
 // the frame CRC catches corruption; messages are still untrusted input for
 // the node, which refuses what is invalid. A send the link refuses because
 // its queue is full is counted (stats().backpressure_refusals), never hidden:
-// the protocol retransmits on tick until the peer confirms.
+// the protocol retransmits on tick until the peer confirms. The tick period
+// is `tick` after a reconnect or a refusal (something may have been lost) and
+// doubles up to 16 x `tick` while nothing was.
 //
 // Thread safety: start, broadcast, poll, stats and the destructor from the
 // protocol thread only.

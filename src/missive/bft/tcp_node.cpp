@@ -74,6 +74,14 @@ struct TcpNode::Impl {
 
   Effects effects;
   Clock::time_point next_tick{};
+  // Retransmission period: the base tick after anything that may have lost a
+  // message (a link reconnected, a send was refused for backpressure), then
+  // doubling up to 16 ticks while nothing was lost. Over TCP a connected link
+  // loses nothing, and retransmitting large commits every tick to a peer that
+  // is merely slow feeds a storm (each copy costs it more CPU).
+  Clock::duration tick_period{};
+  std::uint64_t connects_at_tick = 0;
+  std::uint64_t refusals_at_tick = 0;
   TcpNodeStats counters;
 
   explicit Impl(TcpNodeSetup s) : setup(std::move(s)), inbox(std::max<std::size_t>(setup.inbox_capacity, 1)) {}
@@ -133,6 +141,19 @@ struct TcpNode::Impl {
       }
     }
     effects.sends.clear();
+  }
+
+  Clock::duration next_tick_period() {
+    std::uint64_t connects = 0;
+    for (const auto& link : links) {
+      if (link) connects += link->stats().connects;
+    }
+    const bool maybe_lost = connects != connects_at_tick || counters.backpressure_refusals != refusals_at_tick;
+    connects_at_tick = connects;
+    refusals_at_tick = counters.backpressure_refusals;
+    const Clock::duration base = setup.tick;
+    tick_period = maybe_lost ? base : std::min<Clock::duration>(tick_period * 2, base * 16);
+    return tick_period;
   }
 
   void handle(const Inbound& in) {
@@ -218,6 +239,7 @@ Result<std::unique_ptr<TcpNode>> TcpNode::start(TcpNodeSetup setup) {
   }
   Impl* raw = impl.get();
   impl->acceptor = std::thread([raw] { raw->accept_loop(); });
+  impl->tick_period = s.tick;
   impl->next_tick = Clock::now() + s.tick;
   return std::unique_ptr<TcpNode>(new TcpNode(std::move(impl)));
 }
@@ -248,7 +270,7 @@ void TcpNode::poll(Deadline deadline, std::vector<Delivery>& out) {
     if (now >= m.next_tick) {
       m.participant->on_tick(m.effects);
       m.dispatch();
-      m.next_tick = now + m.setup.tick;
+      m.next_tick = now + m.next_tick_period();
     }
     collect();
     if (!out.empty() && m.local.empty()) return;
