@@ -129,8 +129,8 @@ TEST(TcpStream, GarbageBytesAreAWireErrorAndSticky) {
 // ------------------------------------------------------------------ auth
 
 struct Handshake {
-  Result<AuthenticatedPeer> client = Error{Errc::ok, ""};
-  Result<AuthenticatedPeer> server = Error{Errc::ok, ""};
+  Result<AuthenticatedPeer> client = Error{Errc::timed_out, "not run yet"};
+  Result<AuthenticatedPeer> server = Error{Errc::timed_out, "not run yet"};
 };
 
 Handshake run_handshake(const Identity& client_id, const std::vector<NodeKey>& client_trusts,
@@ -181,7 +181,7 @@ TEST(TcpAuth, ForgedClientSignatureIsRejected) {
   const std::vector<NodeKey> members = {a.public_key(), b.public_key()};
   TcpListener listener = listen_local();
   auto [client, server] = connected_pair(listener);
-  Result<AuthenticatedPeer> result = Error{Errc::ok, ""};
+  Result<AuthenticatedPeer> result = Error{Errc::timed_out, "not run yet"};
   std::thread t([&, &s = server] { result = authenticate_server(s, b, members, Deadline::after(2s)); });
   std::vector<std::byte> hello{std::byte{1}};
   hello.insert(hello.end(), a.public_key().begin(), a.public_key().end());
@@ -214,7 +214,7 @@ TEST(TcpAuth, ReplayedResponseIsRejected) {
   std::vector<std::byte> recorded;
   for (int round = 0; round < 2; ++round) {
     auto [client, server] = connected_pair(listener);
-    Result<AuthenticatedPeer> result = Error{Errc::ok, ""};
+    Result<AuthenticatedPeer> result = Error{Errc::timed_out, "not run yet"};
     std::thread t([&, &s = server] { result = authenticate_server(s, b, members, Deadline::after(2s)); });
     ASSERT_TRUE(client.send(hello, Deadline::after(1s), FrameHeaderFields{0, auth_frame::hello, 0}));
     std::vector<std::byte> challenge;
