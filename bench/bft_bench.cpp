@@ -16,7 +16,16 @@
 //                                 correct node per second of this ONE core
 //                                 doing all members' work (each real member
 //                                 does about 1/n of it)
+//   round_trip/unix|tcp/<bytes>   one framed message there and back (an echo
+//                                 thread), Unix socketpair (the baseline, same
+//                                 framer) against TCP on 127.0.0.1
+//   tcp_handshake                 connect + mutual Ed25519 authentication
 #include <benchmark/benchmark.h>
+
+#include <thread>
+
+#include "missive/net/tcp_auth.hpp"
+#include "missive/net/tcp_stream.hpp"
 
 #include <deque>
 #include <memory>
@@ -30,6 +39,72 @@
 
 namespace missive::bft {
 namespace {
+
+// --------------------------------------------------------------- network
+
+template <class Stream>
+void echo_round_trips(benchmark::State& state, Stream& client, Stream& server) {
+  std::thread echo([&server] {
+    std::vector<std::byte> buf;
+    for (;;) {
+      auto r = server.recv(buf, Deadline::after(std::chrono::seconds(10)));
+      if (!r || !server.send(buf, Deadline::after(std::chrono::seconds(10)))) return;
+    }
+  });
+  const std::vector<std::byte> payload(static_cast<std::size_t>(state.range(0)), std::byte{7});
+  std::vector<std::byte> back;
+  for (auto _ : state) {
+    if (!client.send(payload, Deadline::after(std::chrono::seconds(10))) ||
+        !client.recv(back, Deadline::after(std::chrono::seconds(10)))) {
+      state.SkipWithError("round trip failed");
+      break;
+    }
+  }
+  client.close();
+  echo.join();
+}
+
+void BM_round_trip_unix(benchmark::State& state) {
+  auto pair = net::UnixStream::pair(platform::SocketType::stream);
+  if (!pair) return state.SkipWithError("socketpair failed");
+  echo_round_trips(state, pair->first, pair->second);
+}
+BENCHMARK(BM_round_trip_unix)->Name("round_trip/unix")->Arg(256)->UseRealTime();
+
+void BM_round_trip_tcp(benchmark::State& state) {
+  auto listener = net::TcpListener::listen("tcp://127.0.0.1:0");
+  if (!listener) return state.SkipWithError("listen failed");
+  auto client = net::TcpStream::connect(listener->address(), Deadline::after(std::chrono::seconds(2)));
+  if (!client) return state.SkipWithError("connect failed");
+  auto server = listener->accept(Deadline::after(std::chrono::seconds(2)));
+  if (!server) return state.SkipWithError("accept failed");
+  echo_round_trips(state, *client, *server);
+}
+BENCHMARK(BM_round_trip_tcp)->Name("round_trip/tcp")->Arg(256)->UseRealTime();
+
+void BM_tcp_handshake(benchmark::State& state) {
+  net::KeySeed a{}, b{};
+  a.fill(std::byte{1});
+  b.fill(std::byte{2});
+  const net::Identity ida = *net::Identity::from_seed(a), idb = *net::Identity::from_seed(b);
+  const std::vector<net::NodeKey> members = {ida.public_key(), idb.public_key()};
+  auto listener = net::TcpListener::listen("tcp://127.0.0.1:0");
+  if (!listener) return state.SkipWithError("listen failed");
+  for (auto _ : state) {
+    auto client = net::TcpStream::connect(listener->address(), Deadline::after(std::chrono::seconds(2)));
+    auto server = listener->accept(Deadline::after(std::chrono::seconds(2)));
+    if (!client || !server) return state.SkipWithError("connect failed");
+    bool server_ok = false;
+    std::thread t([&] {
+      server_ok = static_cast<bool>(net::authenticate_server(*server, idb, members, Deadline::after(std::chrono::seconds(2))));
+    });
+    const bool client_ok = static_cast<bool>(
+        net::authenticate_client(*client, ida, members, 1, Deadline::after(std::chrono::seconds(2))));
+    t.join();
+    if (!client_ok || !server_ok) return state.SkipWithError("handshake failed");
+  }
+}
+BENCHMARK(BM_tcp_handshake)->Name("tcp_handshake")->UseRealTime();
 
 Seed seed_of(NodeId id) {
   Seed seed{};
