@@ -17,7 +17,7 @@
 
 namespace missive::transport::testing {
 
-enum class Kind { inproc, shm, unix_abstract, unix_path };
+enum class Kind { inproc, shm, unix_abstract, unix_path, tcp };
 
 inline const char* kind_name(Kind k) {
   switch (k) {
@@ -25,6 +25,7 @@ inline const char* kind_name(Kind k) {
     case Kind::shm: return "shm";
     case Kind::unix_abstract: return "unix_abstract";
     case Kind::unix_path: return "unix_path";
+    case Kind::tcp: return "tcp";
   }
   return "?";
 }
@@ -43,6 +44,7 @@ inline std::string unique_address(Kind k) {
       ::unlink(path.c_str());
       return "unix://" + path;
     }
+    case Kind::tcp: return "tcp://127.0.0.1:0";  // a free port; Listener::address() names it
   }
   return {};
 }
@@ -63,9 +65,9 @@ struct Pair {
 // Listens, connects and accepts (accept runs on a thread: the shm handshake
 // needs both sides). Aborts on failure: callers assert on what they test.
 inline Pair connected_pair(Kind k, const ListenOptions& lo = {}, const ConnectOptions& co = {}) {
-  const std::string address = unique_address(k);
-  auto listener = Listener::listen(address, lo);
+  auto listener = Listener::listen(unique_address(k), lo);
   if (!listener) std::abort();
+  const std::string address = listener->address();
   std::optional<Result<Connection>> accepted;
   std::thread acceptor([&] { accepted.emplace(listener->accept(Deadline::after(std::chrono::seconds(10)))); });
   auto client = connect(address, Deadline::after(std::chrono::seconds(10)), co);

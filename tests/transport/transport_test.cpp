@@ -29,7 +29,9 @@ TEST(Address, ParsesEverySchemeAndRejectsTheRest) {
   EXPECT_EQ(parse_address("shm://a")->name, "a");
   EXPECT_EQ(parse_address("unix:@x")->name, "@x");
   EXPECT_EQ(parse_address("unix:///run/x.sock")->name, "/run/x.sock");
-  for (const char* bad : {"", "tcp://h:1", "inproc://", "shm://", "shm://a/b", "unix:@", "unix://rel", "x"}) {
+  EXPECT_EQ(parse_address("tcp://127.0.0.1:7000")->scheme, Scheme::tcp);
+  EXPECT_EQ(parse_address("tcp://[::1]:7000")->name, "tcp://[::1]:7000");
+  for (const char* bad : {"", "tcp://h:1", "tcp://127.0.0.1", "tcp://127.0.0.1:99999", "inproc://", "shm://", "shm://a/b", "unix:@", "unix://rel", "x"}) {
     EXPECT_EQ(parse_address(bad).code(), Errc::invalid_argument) << bad;
   }
 }

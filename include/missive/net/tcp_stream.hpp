@@ -81,6 +81,9 @@ class TcpStream {
   void shutdown_send() noexcept;
 
   [[nodiscard]] const platform::Fd& fd() const noexcept { return frames_.fd(); }
+  // The framed stream this connection carries, for code that drives every
+  // stream transport through UnixStream's calls (transport's tcp://).
+  [[nodiscard]] UnixStream into_frames() && noexcept { return std::move(frames_); }
   [[nodiscard]] std::size_t max_payload() const noexcept { return frames_.max_payload(); }
 
  private:

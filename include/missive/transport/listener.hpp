@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "missive/core/deadline.hpp"
@@ -45,7 +46,7 @@ class Listener {
   // Errors: invalid_argument (bad address), address_in_use, system errors.
   [[nodiscard]] static Result<Listener> listen(std::string_view address, const ListenOptions& options = {});
 
-  explicit Listener(std::unique_ptr<detail::ListenerImpl> impl) noexcept;
+  Listener(std::unique_ptr<detail::ListenerImpl> impl, std::string address) noexcept;
   Listener(Listener&&) noexcept;
   Listener& operator=(Listener&&) noexcept;
   Listener(const Listener&) = delete;
@@ -56,10 +57,14 @@ class Listener {
   [[nodiscard]] Result<Connection> accept(Deadline deadline = Deadline::never());
 
   [[nodiscard]] Scheme scheme() const noexcept;
+  // The address connectors use: as given to listen(), except that tcp:// with
+  // port 0 names the port it was bound to ("tcp://127.0.0.1:40123").
+  [[nodiscard]] const std::string& address() const noexcept;
   [[nodiscard]] const ListenerStats& stats() const noexcept;
 
  private:
   std::unique_ptr<detail::ListenerImpl> impl_;
+  std::string address_;
 };
 
 }  // namespace missive::transport

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "missive/net/tcp_stream.hpp"
+
 namespace missive::transport {
 namespace {
 
@@ -9,6 +11,7 @@ constexpr std::string_view inproc_prefix = "inproc://";
 constexpr std::string_view shm_prefix = "shm://";
 constexpr std::string_view unix_path_prefix = "unix://";
 constexpr std::string_view unix_abstract_prefix = "unix:@";
+constexpr std::string_view tcp_prefix = "tcp://";
 
 }  // namespace
 
@@ -42,7 +45,13 @@ Result<Address> parse_address(std::string_view address) {
     }
     return Address{Scheme::unix_socket, std::string(path)};
   }
-  return Error{Errc::invalid_argument, "unknown address scheme (want inproc://, shm://, unix:///path or unix:@name)"};
+  if (address.starts_with(tcp_prefix)) {
+    auto tcp = net::TcpAddress::parse(address);
+    if (!tcp) return tcp.error();
+    return Address{Scheme::tcp, std::string(address)};
+  }
+  return Error{Errc::invalid_argument,
+               "unknown address scheme (want inproc://, shm://, unix:///path, unix:@name or tcp://host:port)"};
 }
 
 std::string_view scheme_name(Scheme scheme) noexcept {
@@ -50,6 +59,7 @@ std::string_view scheme_name(Scheme scheme) noexcept {
     case Scheme::inproc: return "inproc";
     case Scheme::shm: return "shm";
     case Scheme::unix_socket: return "unix";
+    case Scheme::tcp: return "tcp";
   }
   return "unknown";
 }

@@ -134,13 +134,15 @@ Result<Connection> connect(std::string_view address, Deadline deadline, const Co
     case Scheme::inproc: return detail::connect_inproc(parsed->name, deadline, options);
     case Scheme::shm: return detail::connect_shm(parsed->name, deadline, options);
     case Scheme::unix_socket: return detail::connect_unix(parsed->name, deadline, options);
+    case Scheme::tcp: return detail::connect_tcp(parsed->name, deadline, options);
   }
   return Error{Errc::invalid_argument, "unknown address scheme"};
 }
 
 // ------------------------------------------------------------------- Listener
 
-Listener::Listener(std::unique_ptr<detail::ListenerImpl> impl) noexcept : impl_(std::move(impl)) {}
+Listener::Listener(std::unique_ptr<detail::ListenerImpl> impl, std::string address) noexcept
+    : impl_(std::move(impl)), address_(std::move(address)) {}
 Listener::Listener(Listener&&) noexcept = default;
 Listener& Listener::operator=(Listener&&) noexcept = default;
 Listener::~Listener() = default;
@@ -153,9 +155,11 @@ Result<Listener> Listener::listen(std::string_view address, const ListenOptions&
     case Scheme::inproc: impl = detail::listen_inproc(parsed->name, options); break;
     case Scheme::shm: impl = detail::listen_shm(parsed->name, options); break;
     case Scheme::unix_socket: impl = detail::listen_unix(parsed->name, options); break;
+    case Scheme::tcp: impl = detail::listen_tcp(parsed->name, options); break;
   }
   if (!impl) return impl.error();
-  return Listener(std::move(*impl));
+  std::string bound = (*impl)->bound_address();
+  return Listener(std::move(*impl), bound.empty() ? std::string(address) : std::move(bound));
 }
 
 Result<Connection> Listener::accept(Deadline deadline) {
@@ -164,6 +168,7 @@ Result<Connection> Listener::accept(Deadline deadline) {
 }
 
 Scheme Listener::scheme() const noexcept { return impl_ ? impl_->scheme() : Scheme::inproc; }
+const std::string& Listener::address() const noexcept { return address_; }
 
 const ListenerStats& Listener::stats() const noexcept {
   static const ListenerStats none{};

@@ -3,12 +3,17 @@
 
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "missive/transport/connection.hpp"
 #include "missive/transport/listener.hpp"
 #include "missive/transport/loan.hpp"
+
+namespace missive::net {
+class UnixStream;
+}
 
 namespace missive::transport::detail {
 
@@ -90,6 +95,9 @@ class ListenerImpl {
   virtual ~ListenerImpl() = default;
   [[nodiscard]] virtual Result<Connection> accept(Deadline deadline) = 0;
   [[nodiscard]] virtual Scheme scheme() const noexcept = 0;
+  // The address a connector should use; empty means "the one listen() was given"
+  // (tcp:// overrides it with the bound port).
+  [[nodiscard]] virtual std::string bound_address() const { return {}; }
   [[nodiscard]] const ListenerStats& stats() const noexcept { return stats_; }
 
  protected:
@@ -99,7 +107,11 @@ class ListenerImpl {
 // True when `uid` may connect under `allowed` (empty = everyone).
 [[nodiscard]] bool uid_allowed(const std::vector<uid_t>& allowed, uid_t uid) noexcept;
 
-// One pair per transport (inproc.cpp, shm_transport.cpp, unix_transport.cpp).
+// A Connection over a framed byte stream (unix_transport.cpp); unix:// and
+// tcp:// differ only in how the stream is opened and who the peer is.
+[[nodiscard]] Connection stream_connection(net::UnixStream stream, PeerInfo peer, Scheme scheme);
+
+// One pair per transport (inproc.cpp, shm_transport.cpp, unix_transport.cpp, tcp_transport.cpp).
 [[nodiscard]] Result<std::unique_ptr<ListenerImpl>> listen_inproc(std::string_view name, const ListenOptions& options);
 [[nodiscard]] Result<Connection> connect_inproc(std::string_view name, Deadline deadline,
                                                 const ConnectOptions& options);
@@ -109,5 +121,8 @@ class ListenerImpl {
                                                                 const ListenOptions& options);
 [[nodiscard]] Result<Connection> connect_unix(std::string_view address, Deadline deadline,
                                               const ConnectOptions& options);
+[[nodiscard]] Result<std::unique_ptr<ListenerImpl>> listen_tcp(std::string_view address, const ListenOptions& options);
+[[nodiscard]] Result<Connection> connect_tcp(std::string_view address, Deadline deadline,
+                                             const ConnectOptions& options);
 
 }  // namespace missive::transport::detail

@@ -1,4 +1,5 @@
 // unix:// - framed messages over a SOCK_STREAM Unix socket (net::UnixStream).
+// The stream connection here also carries tcp:// (tcp_transport.cpp).
 #include "impl.hpp"
 #include "missive/net/unix_listener.hpp"
 #include "missive/net/unix_stream.hpp"
@@ -13,10 +14,11 @@ net::StreamOptions stream_options(const EndpointOptions& options) {
   return out;
 }
 
-class UnixConnection final : public ConnectionImpl {
+class StreamConnection final : public ConnectionImpl {
  public:
-  UnixConnection(net::UnixStream stream, PeerInfo peer) noexcept : stream_(std::move(stream)), peer_(peer) {}
-  ~UnixConnection() override { close(); }
+  StreamConnection(net::UnixStream stream, PeerInfo peer, Scheme scheme) noexcept
+      : stream_(std::move(stream)), peer_(peer), scheme_(scheme) {}
+  ~StreamConnection() override { close(); }
 
   Status send(std::span<const std::byte> message, Deadline deadline) override {
     return stream_.send(message, deadline);
@@ -39,12 +41,13 @@ class UnixConnection final : public ConnectionImpl {
     stream_.close();
   }
   PeerInfo peer() const noexcept override { return peer_; }
-  Scheme scheme() const noexcept override { return Scheme::unix_socket; }
+  Scheme scheme() const noexcept override { return scheme_; }
   std::size_t max_message_size() const noexcept override { return stream_.max_payload(); }
 
  private:
   net::UnixStream stream_;
   PeerInfo peer_;
+  Scheme scheme_;
 };
 
 PeerInfo peer_of(const net::UnixStream& stream) {
@@ -71,7 +74,7 @@ class UnixTransportListener final : public ListenerImpl {
         continue;
       }
       ++stats_.accepted;
-      return Connection(std::make_unique<UnixConnection>(std::move(*stream), peer));
+      return stream_connection(std::move(*stream), peer, Scheme::unix_socket);
     }
   }
   Scheme scheme() const noexcept override { return Scheme::unix_socket; }
@@ -82,6 +85,10 @@ class UnixTransportListener final : public ListenerImpl {
 };
 
 }  // namespace
+
+Connection stream_connection(net::UnixStream stream, PeerInfo peer, Scheme scheme) {
+  return Connection(std::make_unique<StreamConnection>(std::move(stream), peer, scheme));
+}
 
 Result<std::unique_ptr<ListenerImpl>> listen_unix(std::string_view address, const ListenOptions& options) {
   auto listener = net::UnixListener::listen(address, platform::SocketType::stream, stream_options(options),
@@ -102,7 +109,7 @@ Result<Connection> connect_unix(std::string_view address, Deadline deadline, con
     return stream.error();
   }
   const PeerInfo peer = peer_of(*stream);
-  return Connection(std::make_unique<UnixConnection>(std::move(*stream), peer));
+  return stream_connection(std::move(*stream), peer, Scheme::unix_socket);
 }
 
 }  // namespace missive::transport::detail
