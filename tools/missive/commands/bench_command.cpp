@@ -19,9 +19,6 @@
 #include "commands/commands.hpp"
 #include "progress.hpp"
 #include "report/bench_report.hpp"
-#ifdef MISSIVE_HAVE_ZMQ
-#include "benchkit/zmq_baseline.hpp"
-#endif
 
 namespace missive::cli {
 namespace {
@@ -62,17 +59,6 @@ void print_latency_table(const benchkit::Comparison& c) {
   }
 }
 
-}  // namespace
-
-benchkit::ComparisonOptions comparison_options(bool quick) {
-  benchkit::ComparisonOptions o;
-  o.quick = quick;
-#ifdef MISSIVE_HAVE_ZMQ
-  o.zmq = [](std::size_t size, std::uint64_t rounds) { return benchkit::zmq_pingpong(size, rounds); };
-#endif
-  return o;
-}
-
 int run_bench(const BenchOptions& options) {
   benchkit::ComparisonOptions run = comparison_options(options.quick);
   run.sizes = options.sizes;
@@ -103,6 +89,8 @@ int run_bench(const BenchOptions& options) {
   }
   return 0;
 }
+
+}  // namespace
 
 void add_bench_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<BenchOptions>();

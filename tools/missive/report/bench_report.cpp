@@ -13,6 +13,10 @@
 
 #include <fmt/core.h>
 
+#ifdef MISSIVE_HAVE_ZMQ
+#include "benchkit/zmq_baseline.hpp"
+#endif
+
 namespace missive::cli {
 namespace {
 
@@ -115,6 +119,15 @@ const char* path_label(cm::Path p) {
 }
 
 }  // namespace
+
+benchkit::ComparisonOptions comparison_options(bool quick) {
+  benchkit::ComparisonOptions o;
+  o.quick = quick;
+#ifdef MISSIVE_HAVE_ZMQ
+  o.zmq = [](std::size_t size, std::uint64_t rounds) { return benchkit::zmq_pingpong(size, rounds); };
+#endif
+  return o;
+}
 
 std::string bytes_label(double bytes) {
   if (!std::isfinite(bytes) || bytes < 0) return "none";

@@ -13,6 +13,10 @@
 
 namespace missive::cli {
 
+// The options of `missive bench [--quick]`: zmq-ipc included when the tool
+// was built with ZeroMQ (MISSIVE_HAVE_ZMQ).
+[[nodiscard]] benchkit::ComparisonOptions comparison_options(bool quick);
+
 // Where and when a run happened, for the report's header.
 struct RunContext {
   std::string command;      // "missive bench --quick"
