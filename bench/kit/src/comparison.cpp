@@ -71,7 +71,7 @@ std::vector<std::size_t> sizes_for(const ComparisonOptions& o) {
 }
 int repetitions_for(const ComparisonOptions& o) { return o.repetitions > 0 ? o.repetitions : (o.quick ? 3 : 5); }
 std::uint64_t divisor_for(const ComparisonOptions& o) {
-  return o.round_divisor > 0 ? o.round_divisor : (o.quick ? 4 : 1);
+  return o.round_divisor > 0 ? o.round_divisor : (o.quick ? 8 : 1);
 }
 
 // Round trips per measurement: tens of ns each in shared memory, tens of us

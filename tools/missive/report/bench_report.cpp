@@ -103,7 +103,7 @@ std::string ratio(const Comparison& c, const std::string& a, const std::string& 
   const ResultRow* ra = c.find(a, size);
   const ResultRow* rb = c.find(b, size);
   if (ra == nullptr || rb == nullptr || rb->p50_ns <= 0) return "-";
-  return fmt::format("{:.3f}", ra->p50_ns / rb->p50_ns);
+  return fmt::format("{:.3g}", ra->p50_ns / rb->p50_ns);
 }
 
 const char* path_label(cm::Path p) {
@@ -265,7 +265,7 @@ std::string report_markdown(const Comparison& c, const RunContext& context) {
   md +=
       "Every figure is one way (round trip / 2) between this process and an echo peer: a fork()ed process on "
       "another CPU (zmq-ipc: unpinned, for its I/O threads), or a thread for inproc. Repetitions are interleaved "
-      "(repetition, then size, then path); each times blocks of at most 16 round trips; p50 and p99 are "
+      "(repetition, then path, then size: one path's sweep over the sizes is short); each times blocks of at most 16 round trips; p50 and p99 are "
       "percentiles of the pooled block times; msgs/s is 1e9 / p50 ns, the rate of a ping-pong with one message in "
       "flight (not a stream). shm-spin and shm-block copy every message inline; shm-view hands over a "
       "loaned buffer and reads 8 bytes of it through a zero-copy view.\n\n";
