@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   missive::cli::add_call_command(app, exit_code);
   missive::cli::add_top_command(app, exit_code);
   missive::cli::add_bft_command(app, exit_code);
+  missive::cli::add_bench_command(app, exit_code);
 
   CLI11_PARSE(app, argc, argv);
   return exit_code;

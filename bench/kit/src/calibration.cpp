@@ -12,6 +12,7 @@
 #include <ctime>
 #include <string>
 
+#include "benchkit/connection_pingpong.hpp"
 #include "benchkit/raw_baselines.hpp"
 #include "benchkit/stats.hpp"
 #include "missive/transport/connection.hpp"
@@ -87,62 +88,13 @@ double syscall_ns() {
   return summarize(blocks).median;
 }
 
-// shm:// between two processes with every send forced one way.
-shm::RingConfig ring_for(std::size_t size) {
-  std::size_t capacity = 64 * KiB;
-  while (capacity / 2 < size + 64) capacity *= 2;
-  return shm::RingConfig{capacity, 0, 0, 0};
-}
-
-std::string unique_address() {
-  static std::atomic<int> counter{0};
-  return "shm://calibrate-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
-}
-
-// The crossover of an automatic connection (others ignore it).
-template <class Options>
-Options shm_options(std::size_t size, transport::SendPath path, std::size_t crossover) {
-  Options o;
-  o.ring = ring_for(size);
-  if (path != transport::SendPath::inline_copy) {
-    o.ring.loan_buffers = 4;
-    o.ring.loan_buffer_bytes = std::max<std::size_t>(size, 64);
-  }
-  o.wait = shm::WaitPolicy{shm::WaitStrategy::spin, 0, std::chrono::milliseconds(20)};
-  o.send_path = path;
-  o.crossover_bytes = crossover;
-  return o;
-}
-
+// shm:// between two processes with every send forced one way (or automatic
+// by `crossover`), spinning.
 Timing shm_pingpong(std::size_t size, std::uint64_t rounds, transport::SendPath path, std::size_t crossover = 0) {
-  const std::string address = unique_address();
-  auto listener = transport::Listener::listen(address, shm_options<transport::ListenOptions>(size, path, crossover));
-  if (!listener) return {};
-  const std::uint64_t warm = rawbase::warmup_rounds(rounds);
-  Forked child = Forked::start([&]() -> int {
-    auto conn =
-        transport::connect(address, Deadline::after(5s), shm_options<transport::ConnectOptions>(size, path, crossover));
-    if (!conn) return 2;
-    std::vector<std::byte> buffer;
-    for (std::uint64_t i = 0; i < warm + rounds; ++i) {
-      if (!conn->recv(buffer, Deadline::after(10s)) || buffer.size() != size) return 4;
-      if (!conn->send(buffer, Deadline::after(10s))) return 5;
-    }
-    return 0;
-  });
-  auto conn = listener->accept(Deadline::after(5s));
-  if (!conn) return {};
-  const std::vector<std::byte> message(size, std::byte{0x5a});
-  std::vector<std::byte> reply;
-  auto round_trip = [&] {
-    return conn->send(message, Deadline::after(10s)) && conn->recv(reply, Deadline::after(10s)) && reply.size() == size;
-  };
-  for (std::uint64_t w = 0; w < warm; ++w) {
-    if (!round_trip()) return {};
-  }
-  Timing t = rawbase::time_blocks(rounds, round_trip);
-  if (!child.wait()) t.ok = false;
-  return t;
+  PingPongOptions options;
+  options.path = path;
+  options.crossover_bytes = crossover;
+  return connection_pingpong(transport::Scheme::shm, size, rounds, options);
 }
 
 Result<SizePoint> measure_size(std::size_t size, const Plan& plan) {

@@ -144,9 +144,15 @@ class Forked {
 // the figure is the latency while both processes run, the one a deployment
 // with dedicated cores sees. The total (stalls included) is what Google
 // Benchmark records as manual time.
+//
+// Every block's per-call time is kept (block_ns, in timing order) so a caller
+// can pool the blocks of several repetitions and take percentiles of them:
+// p99 of blocks is the tail a message sees when its block was hit by a stall.
 struct Timing {
-  double ns_per_round = 0;
-  double seconds = 0;
+  double ns_per_round = 0;  // median block, per call
+  double seconds = 0;       // all `rounds` calls, stalls included
+  std::uint64_t rounds = 0;
+  std::vector<double> block_ns;  // per-call time of each block
   bool ok = false;
 };
 template <class RoundTrip>
@@ -168,6 +174,8 @@ Timing time_blocks(std::uint64_t rounds, RoundTrip&& round_trip) {
     done += n;
   }
   t.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  t.rounds = rounds;
+  t.block_ns = per_round;
   std::sort(per_round.begin(), per_round.end());
   t.ns_per_round = per_round[per_round.size() / 2];
   t.ok = true;
@@ -255,6 +263,69 @@ class SpinPage {
   std::atomic<std::uint64_t>& word() noexcept { return *std::launder(reinterpret_cast<std::atomic<std::uint64_t>*>(base_)); }
   std::byte* base_;
   std::size_t size_;
+};
+
+// A recognisable payload of `size` bytes.
+inline std::vector<std::byte> pattern(std::size_t size) {
+  std::vector<std::byte> out(size);
+  for (std::size_t i = 0; i < size; ++i) out[i] = static_cast<std::byte>(i * 31 + 7);
+  return out;
+}
+
+// Ping-pong over one SpinPage with a forked, pinned echo child: the floor of
+// any shared-memory transport. `rounds` timed round trips after warm-up.
+inline Timing spin_pingpong(std::size_t size, std::uint64_t rounds) {
+  auto page = SpinPage::create(size);
+  if (!page) return {};
+  const std::uint64_t warm = warmup_rounds(rounds);
+  Forked child = Forked::start([&]() -> int {
+    std::vector<std::byte> buffer(size);
+    for (std::uint64_t i = 0; i < warm + rounds; ++i) {
+      if (!page->recv(2 * i + 1, buffer)) return 4;
+      page->send(2 * i + 2, buffer);
+    }
+    return 0;
+  });
+  std::vector<std::byte> buffer = pattern(size);
+  std::uint64_t i = 0;
+  auto round_trip = [&] {
+    page->send(2 * i + 1, buffer);
+    const bool got = page->recv(2 * i + 2, buffer);
+    ++i;
+    return got;
+  };
+  for (std::uint64_t w = 0; w < warm; ++w) {
+    if (!round_trip()) return {};
+  }
+  Timing t = time_blocks(rounds, round_trip);
+  if (!child.wait()) t.ok = false;
+  return t;
+}
+
+// A one-byte signal from a child to its parent (ready, done), over a pipe.
+struct AckPipe {
+  int read = -1, write = -1;
+  AckPipe() {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) == 0) {
+      read = fds[0];
+      write = fds[1];
+    }
+  }
+  ~AckPipe() {
+    if (read >= 0) ::close(read);
+    if (write >= 0) ::close(write);
+  }
+  AckPipe(const AckPipe&) = delete;
+  AckPipe& operator=(const AckPipe&) = delete;
+  [[nodiscard]] bool signal() const noexcept {
+    const std::byte b{1};
+    return write_all(write, &b, 1);
+  }
+  [[nodiscard]] bool wait() const noexcept {
+    std::byte b{};
+    return read_all(read, &b, 1);
+  }
 };
 
 // ---------------------------------------------------------------------------
