@@ -17,7 +17,7 @@ JOBS=${MISSIVE_JOBS:-$(nproc)}
 
 # Packages every build needs, then what only tests, fuzzing and benchmarks need.
 BUILD_PKGS=(g++ cmake ninja-build pkg-config libcli11-dev libfmt-dev nlohmann-json3-dev
-            libtomlplusplus-dev libsodium-dev libasio-dev
+            libtomlplusplus-dev libsodium-dev libasio-dev libseccomp-dev
             libgtest-dev libgmock-dev libbenchmark-dev
             cppzmq-dev libzmq3-dev libconcurrentqueue-dev libreaderwriterqueue-dev libboost-dev)
 FUZZ_PKGS=(clang libclang-rt-14-dev)

@@ -199,6 +199,8 @@ std::vector<Transport> transports() {
        [](std::size_t s, std::uint64_t r) {
          return benchkit::connection_pingpong(missive::transport::Scheme::unix_socket, s, r);
        }},
+      {"tcp_conn", false,
+       [](std::size_t s, std::uint64_t r) { return benchkit::connection_pingpong(missive::transport::Scheme::tcp, s, r); }},
       {"zmq_ipc", false, [](std::size_t s, std::uint64_t r) { return zmq_pingpong(s, r); }},
   };
 }

@@ -6,6 +6,10 @@
 //   exit      exits with the code in the body's first byte, without replying
 //   count     replies with the number of `note` notifications seen (u64 LE)
 //   note      (notification) counts
+//   getcpu    calls getcpu(2) directly (no vDSO) and replies with its errno
+//             (u64 LE, 0 when allowed): the seccomp tests' probe, a syscall
+//             no service needs
+//   ids       replies with its uid, gid and supplementary group count (3 x u64 LE)
 //   relay     body: a record of service names (tag 1, repeated); calls the
 //             first with `relay` and the rest, and replies with the names of
 //             every service the chain passed through (or the error that ended
@@ -14,8 +18,12 @@
 //             Tag 3 (string) and 4 (u64): the wait registration (lazy, eager,
 //             off) and grace in us of this hop's call, instead of the
 //             service's (so a benchmark compares them on the same processes).
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
+
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -72,6 +80,19 @@ int main() {
   server.handle("crash", [](const CallContext&, std::span<const std::byte>) -> CallResult<Bytes> { std::abort(); });
   server.handle("exit", [](const CallContext&, std::span<const std::byte> body) -> CallResult<Bytes> {
     std::_Exit(body.empty() ? 0 : static_cast<int>(body[0]));
+  });
+  server.handle("getcpu", [](const CallContext&, std::span<const std::byte>) -> CallResult<Bytes> {
+    unsigned cpu = 0;
+    const long rc = ::syscall(SYS_getcpu, &cpu, nullptr, nullptr);
+    return u64_bytes(rc == 0 ? 0 : static_cast<std::uint64_t>(errno));
+  });
+  server.handle("ids", [](const CallContext&, std::span<const std::byte>) -> CallResult<Bytes> {
+    Bytes out = u64_bytes(::getuid());
+    const Bytes gid = u64_bytes(::getgid());
+    const Bytes groups = u64_bytes(static_cast<std::uint64_t>(std::max(0, ::getgroups(0, nullptr))));
+    out.insert(out.end(), gid.begin(), gid.end());
+    out.insert(out.end(), groups.begin(), groups.end());
+    return out;
   });
   server.handle("note", [](const CallContext&, std::span<const std::byte>) -> CallResult<Bytes> {
     notes.fetch_add(1, std::memory_order_relaxed);  // a counter: no ordering needed

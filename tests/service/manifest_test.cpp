@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "missive/service/manifest.hpp"
+#include "missive/service/seccomp_profile.hpp"
 
 namespace missive::service {
 namespace {
@@ -92,8 +93,54 @@ INSTANTIATE_TEST_SUITE_P(
         BadManifest{"duplicate", "[[service]]\nname = \"a\"\ncommand = \"/x\"\n[[service]]\nname = \"a\"\ncommand = \"/y\"\n", "twice"},
         BadManifest{"zero_workers", "[[service]]\nname = \"a\"\ncommand = \"/x\"\nworkers = 0\n", "workers must be"},
         BadManifest{"bad_scheduler", "[[service]]\nname = \"a\"\ncommand = \"/x\"\nscheduler = \"rr\"\n", "scheduler must be"},
-        BadManifest{"service_not_array", "service = 3\n", "array of tables"}),
+        BadManifest{"service_not_array", "service = 3\n", "array of tables"},
+        BadManifest{"seccomp_unknown_syscall", "[[service]]\nname = \"a\"\ncommand = \"/x\"\n[service.hardening]\nseccomp = \"default\"\nseccomp_allow = [\"frobnicate\"]\n",
+                    "'frobnicate' is not a syscall"},
+        BadManifest{"seccomp_allow_not_strings", "[[service]]\nname = \"a\"\ncommand = \"/x\"\n[service.hardening]\nseccomp = \"default\"\nseccomp_allow = [1]\n",
+                    "array of syscall names"},
+        BadManifest{"seccomp_bad_profile", "[[service]]\nname = \"a\"\ncommand = \"/x\"\n[service.hardening]\nseccomp = \"lax\"\n", "seccomp must be"},
+        BadManifest{"seccomp_bad_action", "[[service]]\nname = \"a\"\ncommand = \"/x\"\n[service.hardening]\nseccomp = \"default\"\nseccomp_action = \"log\"\n",
+                    "seccomp_action must be"},
+        BadManifest{"seccomp_allow_without_profile", "[[service]]\nname = \"a\"\ncommand = \"/x\"\n[service.hardening]\nseccomp_allow = [\"read\"]\n", "need seccomp ="}),
     [](const auto& param_info) { return std::string(param_info.param.name); });
+
+TEST(Manifest, SeccompDefaultsToNoFilterAndTheDefaultListIsKnownToLibseccomp) {
+  CallResult<Manifest> plain = parse_manifest("[[service]]\nname = \"a\"\ncommand = \"/x\"\n");
+  ASSERT_TRUE(plain) << plain.error().message();
+  EXPECT_FALSE(plain->services[0].hardening.seccomp);
+  for (const std::string_view name : default_service_syscalls()) {
+    EXPECT_TRUE(platform::is_known_syscall(name)) << name;
+  }
+  EXPECT_FALSE(platform::is_known_syscall("frobnicate"));
+}
+
+TEST(Manifest, SeccompListsAndActionsParse) {
+  CallResult<Manifest> m = parse_manifest(R"(
+[[service]]
+name = "a"
+command = "/x"
+[service.hardening]
+seccomp = "default"
+seccomp_allow = ["getcpu", "uname"]
+[[service]]
+name = "b"
+command = "/x"
+[service.hardening]
+seccomp = "minimal"
+seccomp_allow = ["read"]
+seccomp_action = "kill"
+)");
+  ASSERT_TRUE(m) << m.error().message();
+  const std::optional<SeccompPolicy>& a = m->services[0].hardening.seccomp;
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->allow.size(), default_service_syscalls().size() + 2);
+  EXPECT_EQ(a->allow.back(), "uname");
+  EXPECT_EQ(a->action, platform::SeccompAction::errno_eperm);
+  const std::optional<SeccompPolicy>& b = m->services[1].hardening.seccomp;
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->allow, std::vector<std::string>{"read"});
+  EXPECT_EQ(b->action, platform::SeccompAction::kill_process);
+}
 
 TEST(Manifest, AMissingFileIsNotFound) {
   CallResult<Manifest> m = load_manifest("/nonexistent/services.toml");

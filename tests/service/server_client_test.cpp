@@ -176,6 +176,26 @@ TEST_P(ServerClient, ARepeatedRequestIdIsRejected) {
   EXPECT_EQ(server_->stats().duplicates, 1u);
 }
 
+// Property: an id below the highest seen (a retry, or ids out of order) is
+// still checked against the window: new ones run, repeated ones never do.
+TEST_P(ServerClient, OutOfOrderIdsAreNewAndTheirRepeatsAreRejected) {
+  Result<transport::Connection> raw = transport::connect(address_, Deadline::after(2s));
+  ASSERT_TRUE(raw);
+  const std::uint64_t ids[] = {7, 3, 9, 3, 7, 4};
+  const Errc expected[] = {Errc::ok, Errc::ok, Errc::ok, Errc::rejected, Errc::rejected, Errc::ok};
+  for (std::size_t i = 0; i < std::size(ids); ++i) {
+    Request request;
+    request.id = ids[i];
+    request.method = "echo";
+    ASSERT_TRUE(raw->send(encode_message(request), Deadline::after(2s)));
+    Result<Reply> reply = raw->recv_message<Reply>(Deadline::after(2s));
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(reply->id, ids[i]);
+    EXPECT_EQ(reply->status, expected[i]) << "request " << i << " (id " << ids[i] << ")";
+  }
+  EXPECT_EQ(server_->stats().duplicates, 2u);
+}
+
 // Property: hostile envelopes get an error (or nothing) and never stop the server.
 TEST_P(ServerClient, HostileEnvelopesAreRefusedAndTheServerKeepsServing) {
   Result<transport::Connection> raw = transport::connect(address_, Deadline::after(2s));

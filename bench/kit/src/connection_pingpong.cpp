@@ -31,6 +31,8 @@ std::string unique_address(transport::Scheme scheme) {
       return "shm://" + name;
     case transport::Scheme::unix_socket:
       return "unix:@" + name;
+    case transport::Scheme::tcp:
+      return "tcp://127.0.0.1:0";  // a free port: the listener names it
     case transport::Scheme::inproc:
       break;
   }
@@ -81,9 +83,10 @@ Timing drive(transport::Connection& conn, std::size_t size, std::uint64_t warm, 
 
 Timing connection_pingpong(transport::Scheme scheme, std::size_t size, std::uint64_t rounds,
                            const PingPongOptions& options) {
-  const std::string address = unique_address(scheme);
-  auto listener = transport::Listener::listen(address, endpoint_options<transport::ListenOptions>(size, options));
+  auto listener =
+      transport::Listener::listen(unique_address(scheme), endpoint_options<transport::ListenOptions>(size, options));
   if (!listener) return {};
+  const std::string address = listener->address();
   const std::uint64_t warm = rawbase::warmup_rounds(rounds);
   const auto connect_options = endpoint_options<transport::ConnectOptions>(size, options);
   if (scheme == transport::Scheme::inproc) {

@@ -5,7 +5,8 @@
 //   auto child = platform::spawn(spec);        // child->pid, child->pidfd
 //
 // The child gets the parent's environment plus `env`, stdin from /dev/null,
-// and the optional hardening below applied between fork and exec (so a
+// and the optional hardening below applied between fork and exec, in the
+// order: stdin, working directory, rlimits, gid/uid, no_new_privs, seccomp (so a
 // failure there is reported by the child's exit status 127, never silently
 // skipped: the parent learns of exec and hardening failures through a
 // close-on-exec pipe, and spawn() returns the error).
@@ -23,6 +24,7 @@
 
 #include "missive/core/result.hpp"
 #include "missive/platform/fd.hpp"
+#include "missive/platform/seccomp.hpp"
 
 namespace missive::platform {
 
@@ -43,6 +45,10 @@ struct SpawnSpec {
   std::optional<uid_t> uid{};            // setgid/setuid before exec (needs root)
   std::optional<gid_t> gid{};
   bool new_process_group = true;        // setpgid(0, 0): a terminal's ^C goes to the parent only
+  // Installed last, after the uid switch and just before exec (so the
+  // filter must allow execve and what the program's loader needs); implies
+  // no_new_privs.
+  std::optional<SeccompFilter> seccomp{};
 };
 
 struct Child {

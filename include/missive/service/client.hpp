@@ -100,6 +100,7 @@ class Client {
   bool broken_ = false;
   Error broken_error_{};
   std::vector<std::byte> scratch_;
+  RecordWriter writer_;  // the request being sent, its buffer reused
   ClientStats stats_;
 };
 

@@ -23,7 +23,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "missive/core/error.hpp"
@@ -37,6 +39,35 @@ inline constexpr std::uint64_t call_protocol_version = 1;
 
 enum class CallKind : std::uint8_t { call = 1, notification = 2 };
 
+// The hot path's forms: fields viewed in place, so a call encodes straight
+// into a reused writer and decodes without allocating. A view points into
+// the strings and bytes it was made from (or the record it was decoded
+// from) and lives no longer than they do.
+struct RequestView {
+  std::uint64_t id = 0;
+  CallKind kind = CallKind::call;
+  std::string_view method;
+  std::span<const std::byte> body;
+  std::uint64_t budget_us = 0;
+  bool retry = false;
+  std::string_view caller;
+  std::uint64_t version = call_protocol_version;
+
+  void encode(RecordWriter& writer) const;
+  [[nodiscard]] static Result<RequestView> decode(const RecordView& view);
+};
+
+struct ReplyView {
+  std::uint64_t id = 0;
+  Errc status = Errc::ok;
+  std::string_view detail;
+  std::span<const std::byte> body;
+
+  void encode(RecordWriter& writer) const;
+  [[nodiscard]] static Result<ReplyView> decode(const RecordView& view);
+};
+
+// Owning forms, for requests that wait in a queue and for tests.
 struct Request {
   std::uint64_t id = 0;
   CallKind kind = CallKind::call;
@@ -47,7 +78,10 @@ struct Request {
   std::string caller;
   std::uint64_t version = call_protocol_version;
 
-  void encode(RecordWriter& writer) const;
+  Request() = default;
+  explicit Request(const RequestView& v);
+  [[nodiscard]] RequestView view() const noexcept;
+  void encode(RecordWriter& writer) const { view().encode(writer); }
   [[nodiscard]] static Result<Request> decode(const RecordView& view);
 };
 
@@ -57,7 +91,8 @@ struct Reply {
   std::string detail;
   std::vector<std::byte> body;
 
-  void encode(RecordWriter& writer) const;
+  [[nodiscard]] ReplyView view() const noexcept { return ReplyView{id, status, detail, body}; }
+  void encode(RecordWriter& writer) const { view().encode(writer); }
   [[nodiscard]] static Result<Reply> decode(const RecordView& view);
 };
 

@@ -22,6 +22,11 @@
 //   max_address_space_mb = 2048
 //   max_cpu_seconds = 3600
 //   user = 65534                           # uid (and group) to run as; needs root
+//   seccomp = "default"                    # allow-list: default (what a missive service
+//                                          #   needs, seccomp_profile.hpp) | minimal (execve,
+//                                          #   exit, exit_group only)
+//   seccomp_allow = ["uname"]              # more syscalls on top (unknown names are errors)
+//   seccomp_action = "errno"               # the rest: errno (EPERM, default) | kill (SIGSYS)
 //
 // Restart policies follow Erlang/OTP: permanent services always restart,
 // transient ones only after an abnormal exit (a signal or a non-zero code),
@@ -37,6 +42,7 @@
 #include <string_view>
 #include <vector>
 
+#include "missive/platform/seccomp.hpp"
 #include "missive/service/call_error.hpp"
 
 namespace missive::service {
@@ -49,12 +55,21 @@ enum class RestartPolicy : std::uint8_t { permanent, transient, temporary };
 //   served by `workers` threads (sched::FairQueue, docs/fairness.md).
 enum class QueueFairness : std::uint8_t { none, equal_messages, equal_bytes };
 
+// A seccomp allow-list: `allow` is the whole list (the chosen profile plus
+// seccomp_allow), every name checked against libseccomp at parse time.
+struct SeccompPolicy {
+  std::string profile = "default";  // default | minimal
+  std::vector<std::string> allow;
+  platform::SeccompAction action = platform::SeccompAction::errno_eperm;
+};
+
 struct Hardening {
   bool no_new_privs = true;
   std::optional<std::uint64_t> max_open_files;
   std::optional<std::uint64_t> max_address_space_mb;
   std::optional<std::uint64_t> max_cpu_seconds;
   std::optional<uid_t> user;
+  std::optional<SeccompPolicy> seccomp;  // none: no filter
 };
 
 struct ServiceSpec {

@@ -1,6 +1,7 @@
 #include "missive/platform/spawn.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -25,7 +26,7 @@ struct ChildFailure {
   int error = 0;
 };
 
-enum Step : int { step_exec = 1, step_limits, step_privs, step_ids, step_chdir, step_stdin };
+enum Step : int { step_exec = 1, step_limits, step_privs, step_ids, step_chdir, step_stdin, step_seccomp };
 
 struct PreparedLimits {
   std::array<int, 4> resource{};
@@ -94,9 +95,17 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
     const rlimit value{limits.value[static_cast<std::size_t>(i)], limits.value[static_cast<std::size_t>(i)]};
     if (::setrlimit(limits.resource[static_cast<std::size_t>(i)], &value) != 0) child_fail(report_fd, step_limits);
   }
-  if (spec.gid && ::setgid(*spec.gid) != 0) child_fail(report_fd, step_ids);
+  // Drop the parent's supplementary groups (root's group 0 among them) too.
+  if (spec.gid && (::setgroups(0, nullptr) != 0 || ::setgid(*spec.gid) != 0)) child_fail(report_fd, step_ids);
   if (spec.uid && ::setuid(*spec.uid) != 0) child_fail(report_fd, step_ids);
-  if (spec.no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) child_fail(report_fd, step_privs);
+  const bool no_new_privs = spec.no_new_privs || spec.seccomp.has_value();
+  if (no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) child_fail(report_fd, step_privs);
+  if (spec.seccomp) {
+    if (const int err = spec.seccomp->install(); err != 0) {
+      errno = err;
+      child_fail(report_fd, step_seccomp);
+    }
+  }
   ::execve(argv[0], argv, envp);
   child_fail(report_fd, step_exec);
 }
@@ -110,6 +119,7 @@ Error failure_to_error(const ChildFailure& failure) noexcept {
     case step_limits: return error_from_errno(failure.error, "setrlimit in the child failed");
     case step_privs: return error_from_errno(failure.error, "prctl(PR_SET_NO_NEW_PRIVS) in the child failed");
     case step_ids: return Error{Errc::permission_denied, "setuid/setgid in the child failed (needs root)"};
+    case step_seccomp: return error_from_errno(failure.error, "installing the seccomp filter in the child failed");
     case step_chdir: return error_from_errno(failure.error, "chdir to the working directory failed");
     default: return error_from_errno(failure.error, "redirecting the child's stdin failed");
   }

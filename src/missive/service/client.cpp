@@ -13,9 +13,16 @@ std::uint64_t budget_us(Deadline deadline) noexcept {
   return left <= 0 ? 1 : static_cast<std::uint64_t>(left);
 }
 
-CallResult<std::vector<std::byte>> reply_result(Reply reply) {
-  if (reply.status != Errc::ok) return CallError{reply.status, std::move(reply.detail)};
-  return std::move(reply.body);
+// The caller's copy of the body is the one allocation a reply costs.
+CallResult<std::vector<std::byte>> reply_result(const ReplyView& reply) {
+  if (reply.status != Errc::ok) return CallError{reply.status, std::string(reply.detail)};
+  return std::vector<std::byte>(reply.body.begin(), reply.body.end());
+}
+
+CallResult<std::vector<std::byte>> decode_reply(const RecordView& view) {
+  Result<ReplyView> reply = ReplyView::decode(view);
+  if (!reply) return reply.error();
+  return reply_result(*reply);
 }
 
 }  // namespace
@@ -44,16 +51,11 @@ CallError Client::fail_connection(const Error& error) {
 Status Client::send_request(std::uint64_t id, std::string_view method, std::span<const std::byte> body,
                             Deadline deadline, bool notification, bool retry) {
   if (broken_) return broken_error_;
-  Request request;
-  request.id = id;
-  request.kind = notification ? CallKind::notification : CallKind::call;
-  request.method = std::string(method);
-  request.body.assign(body.begin(), body.end());
-  request.budget_us = budget_us(deadline);
-  request.retry = retry;
-  request.caller = options_.caller;
-  const std::vector<std::byte> bytes = encode_message(request);
-  Status sent = conn_->send(bytes, deadline);
+  const RequestView request{id,     notification ? CallKind::notification : CallKind::call,
+                            method, body, budget_us(deadline), retry, options_.caller};
+  writer_.clear();  // encoded in place into a buffer reused from call to call
+  request.encode(writer_);
+  Status sent = conn_->send(writer_.bytes(), deadline);
   if (!sent && sent.error() != Errc::timed_out && sent.error() != Errc::too_large) {
     (void)fail_connection(sent.error());
     return broken_error_;
@@ -75,11 +77,12 @@ CallResult<std::vector<std::byte>> Client::wait_reply(std::uint64_t id, Deadline
   if (outstanding_.count(id) == 0) return CallError{Errc::invalid_argument, "no call with this id is outstanding"};
   for (;;) {
     if (auto it = arrived_.find(id); it != arrived_.end()) {
-      Result<Reply> reply = decode_message<Reply>(it->second, options_.limits);
+      const std::vector<std::byte> bytes = std::move(it->second);
       arrived_.erase(it);
       outstanding_.erase(id);
-      if (!reply) return reply.error();
-      return reply_result(std::move(*reply));
+      Result<RecordView> view = RecordView::parse(bytes, options_.limits);
+      if (!view) return view.error();
+      return decode_reply(*view);
     }
     if (broken_) {
       outstanding_.erase(id);
@@ -96,9 +99,7 @@ CallResult<std::vector<std::byte>> Client::wait_reply(std::uint64_t id, Deadline
     const std::uint64_t reply_id = view->get_u64(1);
     if (reply_id == id) {  // the common case: the reply we wait for, decoded in place
       outstanding_.erase(id);
-      Result<Reply> reply = Reply::decode(*view);
-      if (!reply) return reply.error();
-      return reply_result(std::move(*reply));
+      return decode_reply(*view);
     }
     if (outstanding_.count(reply_id) == 0) {
       ++stats_.late_replies;

@@ -64,11 +64,14 @@ struct Slot {
 };
 
 std::string describe(const platform::ExitStatus& status) {
+  if (status.signal == SIGSYS) {
+    return "signal " + std::to_string(status.signal) + " (SIGSYS: a syscall outside its seccomp allow-list)";
+  }
   if (status.signal != 0) return "signal " + std::to_string(status.signal);
   return "exit " + std::to_string(status.code);
 }
 
-platform::SpawnSpec spawn_spec(const ServiceSpec& spec, const std::string& host_address) {
+Result<platform::SpawnSpec> spawn_spec(const ServiceSpec& spec, const std::string& host_address) {
   platform::SpawnSpec s;
   s.argv.push_back(spec.command);
   s.argv.insert(s.argv.end(), spec.args.begin(), spec.args.end());
@@ -83,6 +86,11 @@ platform::SpawnSpec spawn_spec(const ServiceSpec& spec, const std::string& host_
   if (spec.hardening.user) {
     s.uid = *spec.hardening.user;
     s.gid = static_cast<gid_t>(*spec.hardening.user);
+  }
+  if (const std::optional<SeccompPolicy>& policy = spec.hardening.seccomp) {
+    Result<platform::SeccompFilter> filter = platform::SeccompFilter::compile(policy->allow, policy->action);
+    if (!filter) return filter.error();
+    s.seccomp = std::move(*filter);
   }
   return s;
 }
@@ -275,7 +283,8 @@ class Host::Impl {
   // Supervisor thread ------------------------------------------------------
 
   void spawn_locked(Slot& slot) {
-    Result<platform::Child> child = platform::spawn(spawn_spec(slot.spec, options_.manifest.host_address));
+    Result<platform::SpawnSpec> spec = spawn_spec(slot.spec, options_.manifest.host_address);
+    Result<platform::Child> child = spec ? platform::spawn(*spec) : Result<platform::Child>(spec.error());
     if (!child) {
       slot.last_exit = "spawn failed: " + child.error().message();
       emit(HostEvent::Kind::exited, slot, slot.last_exit);

@@ -7,6 +7,7 @@
 #include <toml++/toml.h>
 
 #include "missive/service/registry_protocol.hpp"
+#include "missive/service/seccomp_profile.hpp"
 
 namespace missive::service {
 namespace {
@@ -43,6 +44,43 @@ CallResult<std::optional<std::uint64_t>> optional_count(const toml::table& table
   return std::optional<std::uint64_t>{*value};
 }
 
+CallResult<std::optional<SeccompPolicy>> parse_seccomp(const toml::table& table, std::string_view service) {
+  const std::string who = "service '" + std::string(service) + "': ";
+  const toml::node* profile = table.get("seccomp");
+  if (profile == nullptr) {
+    if (table.get("seccomp_allow") != nullptr || table.get("seccomp_action") != nullptr) {
+      return invalid(who + "seccomp_allow and seccomp_action need seccomp = \"default\" or \"minimal\"");
+    }
+    return std::optional<SeccompPolicy>{};
+  }
+  SeccompPolicy policy;
+  policy.profile = profile->value_or(std::string{});
+  if (policy.profile == "default") {
+    for (const std::string_view name : default_service_syscalls()) policy.allow.emplace_back(name);
+  } else if (policy.profile != "minimal") {
+    return invalid(who + "seccomp must be \"default\" or \"minimal\"");
+  }
+  if (const toml::node* extra = table.get("seccomp_allow")) {
+    const toml::array* list = extra->as_array();
+    if (list == nullptr) return invalid(who + "seccomp_allow must be an array of syscall names");
+    for (const toml::node& entry : *list) {
+      const std::optional<std::string> name = entry.value<std::string>();
+      if (!name) return invalid(who + "seccomp_allow must be an array of syscall names");
+      if (!platform::is_known_syscall(*name)) {
+        return invalid(who + "seccomp_allow: '" + *name + "' is not a syscall of this architecture");
+      }
+      policy.allow.push_back(*name);
+    }
+  }
+  const std::string action = table["seccomp_action"].value_or(std::string("errno"));
+  if (action == "kill") {
+    policy.action = platform::SeccompAction::kill_process;
+  } else if (action != "errno") {
+    return invalid(who + "seccomp_action must be \"errno\" (EPERM) or \"kill\" (SIGSYS)");
+  }
+  return std::optional<SeccompPolicy>{std::move(policy)};
+}
+
 CallResult<Hardening> parse_hardening(const toml::table& table, std::string_view service) {
   Hardening h;
   if (const toml::node* node = table.get("no_new_privs")) {
@@ -62,6 +100,9 @@ CallResult<Hardening> parse_hardening(const toml::table& table, std::string_view
   h.max_address_space_mb = *memory;
   h.max_cpu_seconds = *cpu;
   if (*user) h.user = static_cast<uid_t>(**user);
+  CallResult<std::optional<SeccompPolicy>> seccomp = parse_seccomp(table, service);
+  if (!seccomp) return seccomp.error();
+  h.seccomp = std::move(*seccomp);
   return h;
 }
 

@@ -14,14 +14,13 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
-#include <deque>
 #include <exception>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 
 #include "missive/sched/fair_queue.hpp"
@@ -54,26 +53,41 @@ std::uint64_t read(const std::atomic<std::uint64_t>& counter) noexcept {
   return counter.load(std::memory_order_relaxed);  // statistics: a recent value is enough
 }
 
-// Request ids seen on one connection, the last `capacity` of them.
+// Request ids seen on one connection, the last `capacity` of them, in a ring
+// that never allocates after construction. A client numbers its requests
+// upwards, so an id above every id seen is new without a search; only a
+// retry or an out-of-order id scans the ring.
 class DuplicateWindow {
  public:
-  explicit DuplicateWindow(std::size_t capacity) : capacity_(capacity) {}
+  explicit DuplicateWindow(std::size_t capacity) : ring_(capacity) {}
   // True the first time `id` is seen (while it is in the window).
   bool first_time(std::uint64_t id) {
-    if (capacity_ == 0) return true;
-    if (!seen_.insert(id).second) return false;
-    order_.push_back(id);
-    if (order_.size() > capacity_) {
-      seen_.erase(order_.front());
-      order_.pop_front();
+    if (ring_.empty()) return true;
+    const bool above_all = count_ == 0 || id > highest_;
+    if (!above_all) {
+      const std::size_t held = std::min(count_, ring_.size());
+      for (std::size_t i = 0; i < held; ++i) {
+        if (ring_[i] == id) return false;
+      }
     }
+    ring_[next_] = id;
+    next_ = next_ + 1 == ring_.size() ? 0 : next_ + 1;
+    ++count_;
+    if (above_all) highest_ = id;
     return true;
   }
 
  private:
-  std::size_t capacity_;
-  std::unordered_set<std::uint64_t> seen_;
-  std::deque<std::uint64_t> order_;
+  std::vector<std::uint64_t> ring_;
+  std::size_t next_ = 0;   // where the next id goes (overwriting the oldest)
+  std::size_t count_ = 0;  // ids ever recorded
+  std::uint64_t highest_ = 0;
+};
+
+// Lets handlers_ be searched by the string_view a request was decoded into.
+struct MethodHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view method) const noexcept { return std::hash<std::string_view>{}(method); }
 };
 
 struct Session {
@@ -87,6 +101,7 @@ struct Session {
   // dead sessions. Relaxed: it is a hint, the send itself reports the failure.
   std::atomic<bool> open{true};
   DuplicateWindow duplicates;  // reader thread only
+  RecordWriter reply_writer;   // under send_mutex: replies encoded in place
 };
 
 struct Queued {
@@ -100,7 +115,7 @@ struct Running {
   std::shared_ptr<std::atomic<bool>> finished;
 };
 
-Deadline deadline_of(const Request& request) noexcept {
+Deadline deadline_of(const RequestView& request) noexcept {
   if (request.budget_us == 0) return Deadline::never();
   return Deadline::after(std::chrono::microseconds(request.budget_us));
 }
@@ -117,7 +132,7 @@ class Server::Impl {
   std::string address_;
   ServerOptions options_;
   transport::Listener listener_;
-  std::unordered_map<std::string, Handler> handlers_;
+  std::unordered_map<std::string, Handler, MethodHash, std::equal_to<>> handlers_;
   std::function<void(std::uint64_t)> on_disconnect_;
   Counters counters_;
   // Set once by stop(); every loop reads it. Relaxed suffices: it carries no
@@ -241,7 +256,7 @@ class Server::Impl {
       bump(counters_.bad_requests);
       return;  // not a record: there is no id to answer
     }
-    Result<Request> request = Request::decode(*view);
+    Result<RequestView> request = RequestView::decode(*view);  // views into `bytes`
     if (!request) {
       bump(counters_.bad_requests);
       send_error(*session, view->get_u64(1), request.error());
@@ -263,7 +278,7 @@ class Server::Impl {
       run(*session, *request);
       return;
     }
-    enqueue(session, std::move(*request));
+    enqueue(session, Request(*request));  // the queue outlives `bytes`: an owning copy
   }
 
   void enqueue(const std::shared_ptr<Session>& session, Request request) {
@@ -300,7 +315,7 @@ class Server::Impl {
         bump(counters_.discarded);
         continue;
       }
-      run(*item.session, item.request);
+      run(*item.session, item.request.view());
     }
   }
 
@@ -314,43 +329,38 @@ class Server::Impl {
     }
   }
 
-  void run(Session& session, const Request& request) {
+  CallResult<Bytes> dispatch(Session& session, const RequestView& request, bool notification) {
+    const auto found = handlers_.find(request.method);
+    if (found == handlers_.end()) return CallError{Errc::not_found, "no such method: " + std::string(request.method)};
+    const CallContext ctx{request.id, session.id, request.method, request.caller, session.peer,
+                          deadline_of(request), request.retry, notification};
+    return invoke(found->second, ctx, request.body);
+  }
+
+  void run(Session& session, const RequestView& request) {
     const bool notification = request.kind == CallKind::notification;
     bump(notification ? counters_.notifications : counters_.calls);
-    const auto found = handlers_.find(request.method);
-    CallResult<Bytes> result = CallError{Errc::not_found, "no such method: " + request.method};
-    if (found != handlers_.end()) {
-      const CallContext ctx{request.id, session.id, request.method, request.caller, session.peer,
-                            deadline_of(request), request.retry, notification};
-      result = invoke(found->second, ctx, request.body);
-    }
+    const CallResult<Bytes> result = dispatch(session, request, notification);
     if (!result) bump(counters_.errors);
     if (notification) return;
-    Reply reply;
-    reply.id = request.id;
     if (result) {
-      reply.body = std::move(result).value();
+      send_reply(session, ReplyView{request.id, Errc::ok, {}, *result});
     } else {
-      reply.status = result.error().code;
-      reply.detail = result.error().detail;
+      send_reply(session, ReplyView{request.id, result.error().code, result.error().detail, {}});
     }
-    send_reply(session, reply);
   }
 
   void send_error(Session& session, std::uint64_t id, const CallError& error) {
     bump(counters_.errors);
-    Reply reply;
-    reply.id = id;
-    reply.status = error.code;
-    reply.detail = error.detail;
-    send_reply(session, reply);
+    send_reply(session, ReplyView{id, error.code, error.detail, {}});
   }
 
-  void send_reply(Session& session, const Reply& reply) {
-    const Bytes bytes = encode_message(reply);
+  void send_reply(Session& session, const ReplyView& reply) {
     std::lock_guard lock(session.send_mutex);
+    session.reply_writer.clear();  // its buffer is reused from reply to reply
+    reply.encode(session.reply_writer);
     // A client that stops reading for a second is treated as gone.
-    if (Status s = session.conn.send(bytes, Deadline::after(1s)); !s) {
+    if (Status s = session.conn.send(session.reply_writer.bytes(), Deadline::after(1s)); !s) {
       session.open.store(false, std::memory_order_relaxed);
     }
   }
