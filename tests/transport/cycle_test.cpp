@@ -6,14 +6,12 @@
 // alternates between noticing in recv and in a send on a full ring.
 //
 // 200 cycles by default; MISSIVE_TRANSPORT_CYCLES=1000 for the full run.
-#include <dirent.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
 #include <string>
 #include <thread>
 
@@ -25,24 +23,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::pattern;
-
-std::size_t count_fds() {
-  std::size_t n = 0;
-  DIR* dir = ::opendir("/proc/self/fd");
-  if (dir == nullptr) return 0;
-  while (const dirent* e = ::readdir(dir)) {
-    if (e->d_name[0] != '.') ++n;
-  }
-  ::closedir(dir);
-  return n - 1;  // the DIR's own descriptor
-}
-
-std::size_t count_maps() {
-  std::ifstream maps("/proc/self/maps");
-  std::size_t n = 0;
-  for (std::string line; std::getline(maps, line);) ++n;
-  return n;
-}
 
 // Mappings the allocator may add or drop on its own. ASan's allocator maps a
 // new region each time one of its size classes fills (about 8 over 200 cycles
@@ -129,8 +109,8 @@ TEST(TransportCycles, KillEitherSideLeaksNothing) {
   ASSERT_TRUE(listener);
   // Warm-up: allocator arenas, lazily loaded code, gtest's own state.
   for (int i = 0; i < 8; ++i) ASSERT_EQ(one_cycle(i, *listener, address), "") << "warm-up cycle " << i;
-  const std::size_t fds_before = count_fds();
-  const std::size_t maps_before = count_maps();
+  const std::size_t fds_before = testing::count_fds();
+  const std::size_t maps_before = testing::count_maps();
   const int n = cycles();
   const auto start = Clock::now();
   for (int i = 0; i < n; ++i) {
@@ -138,10 +118,10 @@ TEST(TransportCycles, KillEitherSideLeaksNothing) {
     ASSERT_EQ(failure, "") << "cycle " << i;
   }
   const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
-  EXPECT_EQ(count_fds(), fds_before);
-  EXPECT_LE(count_maps(), maps_before + map_slack);
+  EXPECT_EQ(testing::count_fds(), fds_before);
+  EXPECT_LE(testing::count_maps(), maps_before + map_slack);
   std::printf("%d cycles in %lld ms; fds %zu -> %zu, maps %zu -> %zu\n", n, static_cast<long long>(elapsed.count()),
-              fds_before, count_fds(), maps_before, count_maps());
+              fds_before, testing::count_fds(), maps_before, testing::count_maps());
 }
 
 }  // namespace

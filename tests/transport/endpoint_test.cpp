@@ -13,7 +13,6 @@
 //   connections receives every message: a wait that times out while a
 //   message is pending is a lost wake-up and fails the test. A peer's death
 //   makes its descriptor readable and try_recv says peer_died.
-#include <dirent.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/epoll.h>
@@ -21,7 +20,6 @@
 
 #include <chrono>
 #include <cstring>
-#include <fstream>
 #include <random>
 #include <thread>
 
@@ -36,24 +34,6 @@ using testing::Kind;
 using testing::pattern;
 
 class Endpoint : public ::testing::TestWithParam<Kind> {};
-
-std::size_t count_fds() {
-  std::size_t n = 0;
-  DIR* dir = ::opendir("/proc/self/fd");
-  if (dir == nullptr) return 0;
-  while (const dirent* e = ::readdir(dir)) {
-    if (e->d_name[0] != '.') ++n;
-  }
-  ::closedir(dir);
-  return n - 1;  // the DIR's own descriptor
-}
-
-std::size_t count_maps() {
-  std::ifstream maps("/proc/self/maps");
-  std::size_t n = 0;
-  for (std::string line; std::getline(maps, line);) ++n;
-  return n;
-}
 
 // ------------------------------------------------------------------- halves
 
@@ -276,11 +256,11 @@ constexpr std::size_t map_slack = 2;
 // around three rounds, after a warm-up round).
 TEST(EndpointShm, ViewsOfADeadSenderStayValidAndAreReclaimed) {
   views_of_a_dead_sender_round();
-  const std::size_t fds_before = count_fds();
-  const std::size_t maps_before = count_maps();
+  const std::size_t fds_before = testing::count_fds();
+  const std::size_t maps_before = testing::count_maps();
   for (int round = 0; round < 3; ++round) views_of_a_dead_sender_round();
-  EXPECT_EQ(count_fds(), fds_before);
-  EXPECT_LE(count_maps(), maps_before + map_slack);
+  EXPECT_EQ(testing::count_fds(), fds_before);
+  EXPECT_LE(testing::count_maps(), maps_before + map_slack);
 }
 
 // ---------------------------------------------------------------- readable_fd

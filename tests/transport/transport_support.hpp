@@ -1,11 +1,13 @@
 // transport_support.hpp - tests: unique addresses and connected pairs per scheme.
 #pragma once
 
+#include <dirent.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <thread>
@@ -47,6 +49,25 @@ inline std::string unique_address(Kind k) {
     case Kind::tcp: return "tcp://127.0.0.1:0";  // a free port; Listener::address() names it
   }
   return {};
+}
+
+// What a leak check counts: open descriptors and mappings of this process.
+inline std::size_t count_fds() {
+  std::size_t n = 0;
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (dir == nullptr) return 0;
+  while (const dirent* e = ::readdir(dir)) {
+    if (e->d_name[0] != '.') ++n;
+  }
+  ::closedir(dir);
+  return n - 1;  // the DIR's own descriptor
+}
+
+inline std::size_t count_maps() {
+  std::ifstream maps("/proc/self/maps");
+  std::size_t n = 0;
+  for (std::string line; std::getline(maps, line);) ++n;
+  return n;
 }
 
 inline std::vector<std::byte> pattern(std::size_t size, std::uint32_t seed) {

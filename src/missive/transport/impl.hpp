@@ -13,6 +13,7 @@
 
 namespace missive::net {
 class UnixStream;
+struct StreamOptions;
 }
 
 namespace missive::transport::detail {
@@ -110,6 +111,8 @@ class ListenerImpl {
 // A Connection over a framed byte stream (unix_transport.cpp); unix:// and
 // tcp:// differ only in how the stream is opened and who the peer is.
 [[nodiscard]] Connection stream_connection(net::UnixStream stream, PeerInfo peer, Scheme scheme);
+// The stream options an endpoint's options imply (frame limits).
+[[nodiscard]] net::StreamOptions stream_options(const EndpointOptions& options);
 
 // One pair per transport (inproc.cpp, shm_transport.cpp, unix_transport.cpp, tcp_transport.cpp).
 [[nodiscard]] Result<std::unique_ptr<ListenerImpl>> listen_inproc(std::string_view name, const ListenOptions& options);

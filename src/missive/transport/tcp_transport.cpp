@@ -10,12 +10,6 @@
 namespace missive::transport::detail {
 namespace {
 
-net::StreamOptions stream_options(const EndpointOptions& options) {
-  net::StreamOptions out;
-  out.limits = options.limits;
-  return out;
-}
-
 class TcpTransportListener final : public ListenerImpl {
  public:
   explicit TcpTransportListener(net::TcpListener listener) : listener_(std::move(listener)) {}

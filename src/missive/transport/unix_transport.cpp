@@ -6,13 +6,14 @@
 #include "missive/platform/credentials.hpp"
 
 namespace missive::transport::detail {
-namespace {
 
 net::StreamOptions stream_options(const EndpointOptions& options) {
   net::StreamOptions out;
   out.limits = options.limits;
   return out;
 }
+
+namespace {
 
 class StreamConnection final : public ConnectionImpl {
  public:
