@@ -16,7 +16,7 @@ total=${1:-60}
 build=${MISSIVE_FUZZ_BUILD_DIR:-$root/build-fuzz}
 jobs=${MISSIVE_JOBS:-2}
 work=$root/fuzz/corpus-work
-targets=(frame record service bft profile)
+targets=(frame record service bft profile tcp_auth)
 
 if ! [[ "$total" =~ ^[0-9]+$ ]] || (( total < 1 )); then
   echo "usage: $0 [SECONDS]" >&2
